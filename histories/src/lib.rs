@@ -1,0 +1,21 @@
+//! The data every part of raftstorm exchanges.
+//!
+//! - [`op`] and [`history`]: client operation histories in Jepsen's model
+//!   (invoke / ok / fail / info), and their pairing into operations.
+//! - [`trace`]: what each Raft node did, for the safety invariants.
+//! - [`recorder`]: the append-only recorder the simulated world writes to.
+//! - [`value`]: the values operations carry.
+
+#![warn(missing_docs)]
+
+pub mod history;
+pub mod op;
+pub mod recorder;
+pub mod trace;
+pub mod value;
+
+pub use history::{History, Operation, Outcome, PairError};
+pub use op::{Function, Op, OpType, Process};
+pub use recorder::Recorder;
+pub use trace::{EntryId, NodeId, Role, Trace, TraceEvent, TraceKind};
+pub use value::Value;
