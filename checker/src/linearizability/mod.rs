@@ -1,0 +1,1 @@
+//! Linearizability of client histories.
