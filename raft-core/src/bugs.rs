@@ -7,7 +7,7 @@
 //! lives, so grepping for a variant finds exactly the code it changes.
 //!
 //! Adding a bug costs three lines here (variant, entry in [`Bug::ALL`], name
-//! and description in [`Bug::info`]) plus its branch and a unit test.
+//! and description in `Bug::info`) plus its branch and a unit test.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;

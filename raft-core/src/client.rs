@@ -132,8 +132,9 @@ impl Node {
         }
     }
 
-    /// The highest heartbeat round acknowledged by a majority, the leader
-    /// counting itself for every round it started.
+    /// The highest heartbeat round acknowledged by a majority. The leader
+    /// vouches for itself in every round, even one not yet started, so a
+    /// cluster of one confirms its reads at once.
     fn majority_acked_round(&self) -> u64 {
         let Some(leader) = self.leader.as_ref() else {
             return 0;
@@ -142,7 +143,7 @@ impl Node {
         let size = leader.progress.len();
         for (node, progress) in leader.progress.iter().enumerate() {
             acked[node] = if node == self.id as usize {
-                leader.round
+                u64::MAX
             } else {
                 progress.acked_round
             };

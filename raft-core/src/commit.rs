@@ -18,18 +18,15 @@ impl Node {
     /// As leader: moves commitIndex to the highest index stored on a
     /// majority, if that entry is of the current term; then applies.
     pub(crate) fn advance_leader_commit(&mut self) {
-        let Some(majority_index) = self.majority_match_index() else {
-            return;
-        };
-        if majority_index <= self.commit_index {
-            return;
-        }
-        let of_current_term = self.log.term_at(majority_index) == Some(self.current_term);
-        if of_current_term || self.config.bugs.has(Bug::CommitPreviousTerm) {
-            self.commit_index = majority_index;
-            self.ready.events.push(NodeEvent::CommitAdvanced {
-                commit_index: majority_index,
-            });
+        if let Some(majority_index) = self.majority_match_index() {
+            let of_current_term = self.log.term_at(majority_index) == Some(self.current_term);
+            let committable = of_current_term || self.config.bugs.has(Bug::CommitPreviousTerm);
+            if majority_index > self.commit_index && committable {
+                self.commit_index = majority_index;
+                self.ready.events.push(NodeEvent::CommitAdvanced {
+                    commit_index: majority_index,
+                });
+            }
         }
         self.apply_committed();
     }

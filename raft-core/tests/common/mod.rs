@@ -175,10 +175,10 @@ impl Cluster {
         );
     }
 
-    /// Elects `id` by a timeout and full delivery, then lets one heartbeat
-    /// round settle commit indexes everywhere.
+    /// Elects `id` (`become_candidate` and full delivery), then lets one
+    /// heartbeat round settle commit indexes everywhere.
     pub fn elect(&mut self, id: NodeId) {
-        self.election_timeout(id);
+        self.call(id, Node::become_candidate);
         self.deliver_all();
         assert_eq!(self.node(id).role(), Role::Leader, "n{id} should have won");
         self.heartbeat(id);
