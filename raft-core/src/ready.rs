@@ -38,10 +38,29 @@ pub enum LogWrite {
     },
 }
 
-/// Something an observer should know about a step (the durable changes are
-/// in [`Ready::hard_state`] and [`Ready::log_writes`]).
+/// Something an observer should know about a step, in the order it
+/// happened. Log changes appear here too (as well as in
+/// [`Ready::log_writes`], which is what to persist) because their order
+/// relative to role changes matters: a leader that steps down and then
+/// truncates is legal, one that truncates while leading is not.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NodeEvent {
+    /// An entry was written at `index`.
+    LogAppended {
+        /// Where.
+        index: LogIndex,
+        /// The entry's term.
+        term: Term,
+        /// The entry's command.
+        command: Command,
+    },
+    /// Every entry at `from_index` and above was removed.
+    LogTruncated {
+        /// First index removed.
+        from_index: LogIndex,
+        /// How many entries went.
+        removed: u64,
+    },
     /// The node's role or term changed.
     RoleChanged {
         /// The new role.
