@@ -1,1 +1,30 @@
-//! nemesis
+//! A deterministic simulated world for in-process Raft clusters, and the
+//! nemesis that torments them.
+//!
+//! - [`world`]: the discrete-event simulation — virtual time, nodes, disks,
+//!   crash/restart, pause, clock skew — and the trace it records.
+//! - [`network`]: reachability (partitions) and link faults (delay, drop,
+//!   duplicate).
+//! - [`client`]: how clients talk to the cluster and what they record; the
+//!   [`Workload`] trait chooses what they do.
+//! - [`schedule`]: fault schedules as data, and their generation (with
+//!   swarm testing).
+//! - [`seeds`]: one seed per trial, one independent stream per concern.
+//! - [`queue`]: the event queue, ordered by (time, sequence number).
+
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod network;
+pub mod queue;
+pub mod schedule;
+pub mod seeds;
+pub mod world;
+
+pub use client::{ClientConfig, NoClients, Workload};
+pub use network::NetworkConfig;
+pub use schedule::{
+    Fault, FaultKind, FaultKinds, FaultSchedule, FaultWindow, NemesisConfig, PartitionShape,
+    ScheduledFault,
+};
+pub use world::{Delivery, Timeline, TrialOutput, World, WorldConfig, WorldStats};

@@ -1,0 +1,713 @@
+//! Fault schedules: what the nemesis does and when, as plain data.
+//!
+//! A schedule is generated from the trial seed and a [`NemesisConfig`],
+//! but once generated it is just a list of timed [`Fault`]s: it serializes
+//! into `trial.json`, prints as a timeline, and replays exactly as given —
+//! so a shrinker can delete or shorten faults and re-run. Random choices
+//! (which nodes form each half of a partition, which node crashes) are made
+//! at generation time and stored; only "isolate the leader" is resolved when
+//! it happens, because who leads is the run's business.
+
+use raft_core::NodeId;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// A family of faults the nemesis can inject (Jepsen's vocabulary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// Network partitions: random halves, isolate one node, isolate the
+    /// leader, majorities ring, bridge.
+    Partition,
+    /// Crash a node (volatile state lost) and restart it later.
+    Crash,
+    /// Freeze a node (SIGSTOP) and thaw it later.
+    Pause,
+    /// Make a node's timers run fast or slow.
+    Skew,
+    /// Drop a fraction of messages.
+    Drop,
+    /// Deliver a fraction of messages twice.
+    Duplicate,
+    /// Add large random delays, which reorders messages.
+    Delay,
+}
+
+impl FaultKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [FaultKind; 7] = [
+        FaultKind::Partition,
+        FaultKind::Crash,
+        FaultKind::Pause,
+        FaultKind::Skew,
+        FaultKind::Drop,
+        FaultKind::Duplicate,
+        FaultKind::Delay,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::Crash => "crash",
+            FaultKind::Pause => "pause",
+            FaultKind::Skew => "skew",
+            FaultKind::Drop => "drop",
+            FaultKind::Duplicate => "duplicate",
+            FaultKind::Delay => "delay",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << FaultKind::ALL.iter().position(|&k| k == self).unwrap_or(0)
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FaultKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<FaultKind, String> {
+        FaultKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown fault kind '{name}'; expected one of {}, all, none",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// A set of fault kinds. Parses from `all`, `none` or a comma-separated
+/// list; serializes as the list of names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FaultKinds(u8);
+
+impl FaultKinds {
+    /// No faults at all.
+    pub const NONE: FaultKinds = FaultKinds(0);
+
+    /// Every fault kind.
+    pub fn all() -> FaultKinds {
+        FaultKind::ALL.into_iter().collect()
+    }
+
+    /// True when `kind` is in the set.
+    pub fn contains(self, kind: FaultKind) -> bool {
+        self.0 & kind.bit() != 0
+    }
+
+    /// Adds `kind`.
+    pub fn insert(&mut self, kind: FaultKind) {
+        self.0 |= kind.bit();
+    }
+
+    /// True when empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The kinds in the set, in [`FaultKind::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = FaultKind> {
+        FaultKind::ALL
+            .into_iter()
+            .filter(move |k| self.contains(*k))
+    }
+}
+
+impl FromIterator<FaultKind> for FaultKinds {
+    fn from_iter<I: IntoIterator<Item = FaultKind>>(kinds: I) -> FaultKinds {
+        let mut set = FaultKinds::NONE;
+        for kind in kinds {
+            set.insert(kind);
+        }
+        set
+    }
+}
+
+impl FromStr for FaultKinds {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<FaultKinds, String> {
+        match list.trim() {
+            "all" => Ok(FaultKinds::all()),
+            "none" | "" => Ok(FaultKinds::NONE),
+            list => list.split(',').map(|name| name.trim().parse()).collect(),
+        }
+    }
+}
+
+impl fmt::Display for FaultKinds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.iter().map(FaultKind::name).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl Serialize for FaultKinds {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter().map(FaultKind::name))
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultKinds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FaultKinds, D::Error> {
+        Vec::<String>::deserialize(deserializer)?
+            .iter()
+            .map(|name| name.parse().map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+/// How the nemesis behaves during a trial.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NemesisConfig {
+    /// The fault kinds it may use.
+    pub kinds: FaultKinds,
+    /// Swarm testing: each trial uses a random non-empty subset of `kinds`
+    /// (each kind in with probability ½). Trials that leave some faults out
+    /// reach states that the full mix keeps disturbing, and find more bugs.
+    pub swarm: bool,
+    /// Mean time between the starts of two faults.
+    pub interval_ms: u64,
+    /// Mean duration of a fault.
+    pub duration_ms: u64,
+}
+
+impl Default for NemesisConfig {
+    fn default() -> NemesisConfig {
+        NemesisConfig {
+            kinds: FaultKinds::all(),
+            swarm: true,
+            interval_ms: 700,
+            duration_ms: 1_200,
+        }
+    }
+}
+
+/// The shape of a network partition, with its random choices made.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "shape")]
+pub enum PartitionShape {
+    /// Two halves that cannot talk: `minority` (⌊n/2⌋ nodes) and the rest.
+    Halves {
+        /// The smaller side.
+        minority: Vec<NodeId>,
+    },
+    /// One node cut off from all others.
+    Isolate {
+        /// The node.
+        node: NodeId,
+    },
+    /// Whoever leads when the fault starts is cut off from all others.
+    IsolateLeader,
+    /// Nodes on a ring; each hears only from the majority that starts at
+    /// itself, so every node sees a majority but no two see the same one.
+    MajoritiesRing {
+        /// The ring order.
+        ring: Vec<NodeId>,
+    },
+    /// Two halves joined only through one bridge node that talks to both.
+    Bridge {
+        /// The node in both halves.
+        bridge: NodeId,
+        /// One half (without the bridge); the other is everyone else.
+        left: Vec<NodeId>,
+    },
+}
+
+/// One thing the nemesis does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "fault")]
+pub enum Fault {
+    /// Replace the network's reachability with this partition.
+    Partition(PartitionShape),
+    /// Restore full connectivity.
+    HealPartition,
+    /// Kill a node: volatile state is lost, the disk stays.
+    Crash {
+        /// The node.
+        node: NodeId,
+    },
+    /// Start a crashed node again from its disk.
+    Restart {
+        /// The node.
+        node: NodeId,
+    },
+    /// Freeze a node: it processes nothing until resumed, then wakes up
+    /// with stale state and overdue timers.
+    Pause {
+        /// The node.
+        node: NodeId,
+    },
+    /// Thaw a paused node.
+    Resume {
+        /// The node.
+        node: NodeId,
+    },
+    /// Make a node's timers run at `rate_permille`/1000 of real duration
+    /// (500: twice as fast; 2000: half as fast; 1000: normal again).
+    Skew {
+        /// The node.
+        node: NodeId,
+        /// Timer duration factor, in thousandths.
+        rate_permille: u32,
+    },
+    /// Drop this fraction of messages (0 stops dropping).
+    Drop {
+        /// Thousandths of messages dropped.
+        permille: u32,
+    },
+    /// Deliver this fraction of messages twice (0 stops).
+    Duplicate {
+        /// Thousandths of messages duplicated.
+        permille: u32,
+    },
+    /// Add up to this much random delay to every message (0 stops).
+    Delay {
+        /// Largest extra delay, in milliseconds.
+        max_extra_ms: u64,
+    },
+    /// The end of the fault period: heal the network, clear link faults and
+    /// clock skew, resume paused nodes and restart crashed ones.
+    HealAll,
+}
+
+fn node_list(nodes: &[NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(|n| format!("n{n}")).collect();
+    format!("[{}]", names.join(" "))
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Partition(PartitionShape::Halves { minority }) => {
+                write!(f, "partition halves: {} | rest", node_list(minority))
+            }
+            Fault::Partition(PartitionShape::Isolate { node }) => write!(f, "isolate n{node}"),
+            Fault::Partition(PartitionShape::IsolateLeader) => f.write_str("isolate the leader"),
+            Fault::Partition(PartitionShape::MajoritiesRing { ring }) => {
+                write!(f, "majorities ring {}", node_list(ring))
+            }
+            Fault::Partition(PartitionShape::Bridge { bridge, left }) => {
+                write!(
+                    f,
+                    "bridge n{bridge} between {} and the rest",
+                    node_list(left)
+                )
+            }
+            Fault::HealPartition => f.write_str("heal partition"),
+            Fault::Crash { node } => write!(f, "crash n{node}"),
+            Fault::Restart { node } => write!(f, "restart n{node}"),
+            Fault::Pause { node } => write!(f, "pause n{node}"),
+            Fault::Resume { node } => write!(f, "resume n{node}"),
+            Fault::Skew {
+                node,
+                rate_permille,
+            } if *rate_permille == 1000 => {
+                write!(f, "clock of n{node} back to normal")
+            }
+            Fault::Skew {
+                node,
+                rate_permille,
+            } => write!(
+                f,
+                "clock of n{node}: timers take x{}.{:03}",
+                rate_permille / 1000,
+                rate_permille % 1000
+            ),
+            Fault::Drop { permille: 0 } => f.write_str("stop dropping messages"),
+            Fault::Drop { permille } => {
+                write!(f, "drop {}.{}% of messages", permille / 10, permille % 10)
+            }
+            Fault::Duplicate { permille: 0 } => f.write_str("stop duplicating messages"),
+            Fault::Duplicate { permille } => {
+                write!(
+                    f,
+                    "duplicate {}.{}% of messages",
+                    permille / 10,
+                    permille % 10
+                )
+            }
+            Fault::Delay { max_extra_ms: 0 } => f.write_str("stop delaying messages"),
+            Fault::Delay { max_extra_ms } => write!(f, "delay messages by up to +{max_extra_ms}ms"),
+            Fault::HealAll => f.write_str("heal all faults"),
+        }
+    }
+}
+
+/// A fault at a point of virtual time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ScheduledFault {
+    /// When, in milliseconds since the trial began.
+    pub at_ms: u64,
+    /// What.
+    pub fault: Fault,
+}
+
+/// When faults may happen within a trial.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FaultWindow {
+    /// No fault starts before this time (the cluster first elects a leader).
+    pub start_ms: u64,
+    /// Every fault is healed at this time; the quiet period follows.
+    pub heal_at_ms: u64,
+}
+
+/// The faults of one trial, in time order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FaultSchedule {
+    /// The kinds this trial drew (in swarm mode, a subset of the enabled).
+    pub kinds: FaultKinds,
+    /// The faults, sorted by time (ties keep their order).
+    pub faults: Vec<ScheduledFault>,
+}
+
+impl fmt::Display for FaultSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "fault kinds: {}", self.kinds)?;
+        for scheduled in &self.faults {
+            writeln!(f, "{:>7}ms  {}", scheduled.at_ms, scheduled.fault)?;
+        }
+        Ok(())
+    }
+}
+
+/// Which faults are under way while a schedule is generated, so that two
+/// faults never fight over the same thing (two partitions at once, a crash
+/// of a node already crashed).
+struct Occupancy {
+    partition_until_ms: u64,
+    link_until_ms: [u64; 3],
+    process_until_ms: Vec<u64>,
+    clock_until_ms: Vec<u64>,
+}
+
+impl FaultSchedule {
+    /// A schedule with no faults: just the final heal.
+    pub fn quiet(window: FaultWindow) -> FaultSchedule {
+        FaultSchedule {
+            kinds: FaultKinds::NONE,
+            faults: vec![ScheduledFault {
+                at_ms: window.heal_at_ms,
+                fault: Fault::HealAll,
+            }],
+        }
+    }
+
+    /// Draws a schedule for a cluster of `cluster_size` nodes.
+    pub fn generate(
+        config: &NemesisConfig,
+        cluster_size: u32,
+        window: FaultWindow,
+        rng: &mut impl Rng,
+    ) -> FaultSchedule {
+        let kinds = draw_kinds(config, rng);
+        let mut schedule = FaultSchedule {
+            kinds,
+            ..FaultSchedule::quiet(window)
+        };
+        schedule.faults.clear();
+        let available: Vec<FaultKind> = kinds.iter().collect();
+        let mut occupancy = Occupancy {
+            partition_until_ms: 0,
+            link_until_ms: [0; 3],
+            process_until_ms: vec![0; cluster_size as usize],
+            clock_until_ms: vec![0; cluster_size as usize],
+        };
+        let mut now_ms = window.start_ms;
+        while !available.is_empty() {
+            now_ms += rng.gen_range(config.interval_ms / 2..=config.interval_ms * 3 / 2);
+            if now_ms >= window.heal_at_ms {
+                break;
+            }
+            let kind = *available.choose(rng).expect("not empty");
+            let duration_ms = rng.gen_range(config.duration_ms / 2..=config.duration_ms * 3 / 2);
+            let end_ms = (now_ms + duration_ms.max(1)).min(window.heal_at_ms);
+            if let Some((start, end)) =
+                draw_fault(kind, cluster_size, now_ms, end_ms, &mut occupancy, rng)
+            {
+                schedule.faults.push(ScheduledFault {
+                    at_ms: now_ms,
+                    fault: start,
+                });
+                schedule.faults.push(ScheduledFault {
+                    at_ms: end_ms,
+                    fault: end,
+                });
+            }
+        }
+        schedule.faults.push(ScheduledFault {
+            at_ms: window.heal_at_ms,
+            fault: Fault::HealAll,
+        });
+        schedule.faults.sort_by_key(|scheduled| scheduled.at_ms);
+        schedule
+    }
+}
+
+fn draw_kinds(config: &NemesisConfig, rng: &mut impl Rng) -> FaultKinds {
+    let enabled: Vec<FaultKind> = config.kinds.iter().collect();
+    if !config.swarm || enabled.is_empty() {
+        return config.kinds;
+    }
+    loop {
+        let drawn: FaultKinds = enabled
+            .iter()
+            .copied()
+            .filter(|_| rng.gen_bool(0.5))
+            .collect();
+        if !drawn.is_empty() {
+            return drawn;
+        }
+    }
+}
+
+/// Draws one fault of `kind` starting at `start_ms` and its healing at
+/// `end_ms`, or nothing if what it would disturb is already disturbed.
+fn draw_fault(
+    kind: FaultKind,
+    cluster_size: u32,
+    start_ms: u64,
+    end_ms: u64,
+    occupancy: &mut Occupancy,
+    rng: &mut impl Rng,
+) -> Option<(Fault, Fault)> {
+    let free_node = |busy_until: &[u64], rng: &mut dyn rand::RngCore| -> Option<NodeId> {
+        let free: Vec<NodeId> = (0..cluster_size)
+            .filter(|&n| busy_until[n as usize] <= start_ms)
+            .collect();
+        free.choose(rng).copied()
+    };
+    let claim = |until: &mut u64| -> bool {
+        if *until > start_ms {
+            return false;
+        }
+        *until = end_ms;
+        true
+    };
+    match kind {
+        FaultKind::Partition => {
+            if !claim(&mut occupancy.partition_until_ms) {
+                return None;
+            }
+            let shape = draw_partition(cluster_size, rng);
+            Some((Fault::Partition(shape), Fault::HealPartition))
+        }
+        FaultKind::Crash | FaultKind::Pause => {
+            let node = free_node(&occupancy.process_until_ms, rng)?;
+            occupancy.process_until_ms[node as usize] = end_ms;
+            Some(if kind == FaultKind::Crash {
+                (Fault::Crash { node }, Fault::Restart { node })
+            } else {
+                (Fault::Pause { node }, Fault::Resume { node })
+            })
+        }
+        FaultKind::Skew => {
+            let node = free_node(&occupancy.clock_until_ms, rng)?;
+            occupancy.clock_until_ms[node as usize] = end_ms;
+            // From five times faster to five times slower (integers, so
+            // every platform draws the same).
+            const RATES_PERMILLE: [u32; 8] = [200, 333, 500, 750, 1_500, 2_000, 3_000, 5_000];
+            let rate_permille = *RATES_PERMILLE.choose(rng).expect("not empty");
+            Some((
+                Fault::Skew {
+                    node,
+                    rate_permille,
+                },
+                Fault::Skew {
+                    node,
+                    rate_permille: 1000,
+                },
+            ))
+        }
+        FaultKind::Drop => {
+            if !claim(&mut occupancy.link_until_ms[0]) {
+                return None;
+            }
+            let permille = rng.gen_range(20..=300);
+            Some((Fault::Drop { permille }, Fault::Drop { permille: 0 }))
+        }
+        FaultKind::Duplicate => {
+            if !claim(&mut occupancy.link_until_ms[1]) {
+                return None;
+            }
+            let permille = rng.gen_range(20..=300);
+            Some((
+                Fault::Duplicate { permille },
+                Fault::Duplicate { permille: 0 },
+            ))
+        }
+        FaultKind::Delay => {
+            if !claim(&mut occupancy.link_until_ms[2]) {
+                return None;
+            }
+            let max_extra_ms = rng.gen_range(10..=200);
+            Some((
+                Fault::Delay { max_extra_ms },
+                Fault::Delay { max_extra_ms: 0 },
+            ))
+        }
+    }
+}
+
+fn draw_partition(cluster_size: u32, rng: &mut impl Rng) -> PartitionShape {
+    let mut nodes: Vec<NodeId> = (0..cluster_size).collect();
+    nodes.shuffle(rng);
+    match rng.gen_range(0..5) {
+        0 => {
+            let mut minority = nodes[..cluster_size as usize / 2].to_vec();
+            minority.sort_unstable();
+            PartitionShape::Halves { minority }
+        }
+        1 => PartitionShape::Isolate { node: nodes[0] },
+        2 => PartitionShape::IsolateLeader,
+        3 => PartitionShape::MajoritiesRing { ring: nodes },
+        _ => {
+            let bridge = nodes[0];
+            let mut left = nodes[1..1 + (cluster_size as usize - 1) / 2].to_vec();
+            left.sort_unstable();
+            PartitionShape::Bridge { bridge, left }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeds::seeded;
+
+    const WINDOW: FaultWindow = FaultWindow {
+        start_ms: 500,
+        heal_at_ms: 7_000,
+    };
+
+    #[test]
+    fn fault_kind_lists_parse_and_print() {
+        assert_eq!("all".parse::<FaultKinds>().unwrap(), FaultKinds::all());
+        assert_eq!("none".parse::<FaultKinds>().unwrap(), FaultKinds::NONE);
+        let kinds: FaultKinds = "crash, partition".parse().unwrap();
+        assert_eq!(kinds.to_string(), "partition,crash");
+        let err = "crash,meteor".parse::<FaultKinds>().unwrap_err();
+        assert!(err.contains("unknown fault kind 'meteor'"), "{err}");
+        let json = serde_json::to_string(&kinds).unwrap();
+        assert_eq!(json, r#"["partition","crash"]"#);
+        assert_eq!(serde_json::from_str::<FaultKinds>(&json).unwrap(), kinds);
+    }
+
+    #[test]
+    fn schedules_are_sorted_paired_and_end_with_heal_all() {
+        for seed in 0..200 {
+            let schedule =
+                FaultSchedule::generate(&NemesisConfig::default(), 5, WINDOW, &mut seeded(seed));
+            let times: Vec<u64> = schedule.faults.iter().map(|f| f.at_ms).collect();
+            assert!(times.windows(2).all(|w| w[0] <= w[1]), "sorted");
+            assert!(times
+                .iter()
+                .all(|&t| (WINDOW.start_ms..=WINDOW.heal_at_ms).contains(&t)));
+            assert_eq!(schedule.faults.last().unwrap().fault, Fault::HealAll);
+            assert!(!schedule.kinds.is_empty());
+            // Only drawn kinds appear.
+            for scheduled in &schedule.faults {
+                let kind = match scheduled.fault {
+                    Fault::Partition(_) | Fault::HealPartition => FaultKind::Partition,
+                    Fault::Crash { .. } | Fault::Restart { .. } => FaultKind::Crash,
+                    Fault::Pause { .. } | Fault::Resume { .. } => FaultKind::Pause,
+                    Fault::Skew { .. } => FaultKind::Skew,
+                    Fault::Drop { .. } => FaultKind::Drop,
+                    Fault::Duplicate { .. } => FaultKind::Duplicate,
+                    Fault::Delay { .. } => FaultKind::Delay,
+                    Fault::HealAll => continue,
+                };
+                assert!(
+                    schedule.kinds.contains(kind),
+                    "{kind} not drawn in seed {seed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_node_is_never_crashed_or_paused_twice_at_once() {
+        for seed in 0..200 {
+            let config = NemesisConfig {
+                kinds: "crash,pause".parse().unwrap(),
+                swarm: false,
+                interval_ms: 100,
+                duration_ms: 2_000,
+            };
+            let schedule = FaultSchedule::generate(&config, 3, WINDOW, &mut seeded(seed));
+            let mut down = [false; 3];
+            for scheduled in &schedule.faults {
+                match scheduled.fault {
+                    Fault::Crash { node } | Fault::Pause { node } => {
+                        assert!(!down[node as usize], "seed {seed}: n{node} already down");
+                        down[node as usize] = true;
+                    }
+                    Fault::Restart { node } | Fault::Resume { node } => down[node as usize] = false,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn swarm_mode_draws_varied_subsets_and_plain_mode_uses_all() {
+        let swarm = NemesisConfig::default();
+        let subsets: std::collections::BTreeSet<u8> = (0..100)
+            .map(|seed| {
+                FaultSchedule::generate(&swarm, 5, WINDOW, &mut seeded(seed))
+                    .kinds
+                    .0
+            })
+            .collect();
+        assert!(
+            subsets.len() > 20,
+            "only {} distinct subsets",
+            subsets.len()
+        );
+        let plain = NemesisConfig {
+            swarm: false,
+            ..swarm
+        };
+        let schedule = FaultSchedule::generate(&plain, 5, WINDOW, &mut seeded(1));
+        assert_eq!(schedule.kinds, FaultKinds::all());
+    }
+
+    #[test]
+    fn no_faults_means_only_the_final_heal() {
+        let config = NemesisConfig {
+            kinds: FaultKinds::NONE,
+            ..NemesisConfig::default()
+        };
+        let schedule = FaultSchedule::generate(&config, 5, WINDOW, &mut seeded(3));
+        assert_eq!(schedule, FaultSchedule::quiet(WINDOW));
+    }
+
+    #[test]
+    fn schedules_round_trip_through_json_and_print_as_a_timeline() {
+        let schedule =
+            FaultSchedule::generate(&NemesisConfig::default(), 5, WINDOW, &mut seeded(9));
+        let json = serde_json::to_string(&schedule).unwrap();
+        assert_eq!(
+            serde_json::from_str::<FaultSchedule>(&json).unwrap(),
+            schedule
+        );
+        let text = schedule.to_string();
+        assert!(text.contains("heal all faults"));
+        assert_eq!(text.lines().count(), schedule.faults.len() + 1);
+    }
+}
