@@ -5,15 +5,19 @@
 //! - [`trace`]: what each Raft node did, for the safety invariants.
 //! - [`recorder`]: the append-only recorder the simulated world writes to.
 //! - [`value`]: the values operations carry.
+//! - [`format`]: history files (JSON Lines, Jepsen EDN, Porcupine's test
+//!   data), read with positioned errors and written back.
 
 #![warn(missing_docs)]
 
+pub mod format;
 pub mod history;
 pub mod op;
 pub mod recorder;
 pub mod trace;
 pub mod value;
 
+pub use format::{Format, ParseError, Parsed, Position, ReadError};
 pub use history::{History, Operation, Outcome, PairError};
 pub use op::{Function, Op, OpType, Process};
 pub use recorder::Recorder;
