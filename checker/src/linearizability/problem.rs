@@ -1,0 +1,128 @@
+//! From a history's operations to one search problem per key.
+//!
+//! Linearizability is P-compositional for objects that are products of
+//! independent registers (Herlihy & Wing's locality): a history is
+//! linearizable iff each key's sub-history is. So the history is split by
+//! [`Operation::key`], and each key's operations are handed to a fresh model
+//! instance, which decides what each one means ([`Prepared`]) before the
+//! search starts.
+
+use super::model::{Model, Prepared};
+use histories::{Operation, Outcome, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Why an operation cannot be checked against the chosen model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelError {
+    /// The operation's id ([`Operation::id`]).
+    pub op_id: usize,
+    /// History position of the operation's invoke.
+    pub invoke_index: u64,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "record #{} (operation {}): {}",
+            self.invoke_index, self.op_id, self.message
+        )
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// One key's operations, prepared for the search.
+pub(crate) struct KeyProblem<'h, M: Model> {
+    /// The key, `None` for an unkeyed register.
+    pub key: Option<Value>,
+    /// The model instance that prepared the operations (it owns their
+    /// interned values, so the search must use this very instance).
+    pub model: M,
+    /// The operations that take part, in invoke order; search indices refer
+    /// to this order.
+    pub ops: Vec<&'h Operation>,
+    /// What each operation does, as the model prepared it.
+    pub actions: Vec<M::Op>,
+    /// True for operations that must be linearized, false for optional ones.
+    pub required: Vec<bool>,
+    /// Operations of this key that the model left out.
+    pub skipped: usize,
+}
+
+/// Groups operations by key, keys in ascending order.
+pub(crate) fn by_key(ops: &[Operation]) -> BTreeMap<Option<&Value>, Vec<&Operation>> {
+    let mut keys: BTreeMap<Option<&Value>, Vec<&Operation>> = BTreeMap::new();
+    for op in ops {
+        keys.entry(op.key.as_ref()).or_default().push(op);
+    }
+    keys
+}
+
+/// Prepares one key's operations with `model`.
+pub(crate) fn prepare_key<'h, M: Model>(
+    key: Option<&Value>,
+    mut ops: Vec<&'h Operation>,
+    mut model: M,
+) -> Result<KeyProblem<'h, M>, ModelError> {
+    ops.sort_by_key(|op| (op.invoke_index, op.id));
+    let total = ops.len();
+    let mut kept = Vec::with_capacity(total);
+    let mut actions = Vec::with_capacity(total);
+    let mut required = Vec::with_capacity(total);
+    for op in ops {
+        let error = |message: String| ModelError {
+            op_id: op.id,
+            invoke_index: op.invoke_index,
+            message,
+        };
+        check_positions(op).map_err(error)?;
+        match model.prepare(op).map_err(error)? {
+            Prepared::Skip => continue,
+            Prepared::Required(action) => {
+                if op.complete_index.is_none() {
+                    return Err(error(
+                        "the model requires this operation, but it has no completion to bound it"
+                            .to_string(),
+                    ));
+                }
+                actions.push(action);
+                required.push(true);
+            }
+            Prepared::Optional(action) => {
+                actions.push(action);
+                required.push(false);
+            }
+        }
+        kept.push(op);
+    }
+    Ok(KeyProblem {
+        key: key.cloned(),
+        model,
+        skipped: total - kept.len(),
+        ops: kept,
+        actions,
+        required,
+    })
+}
+
+/// An operation must complete after it is invoked, and an ok or fail
+/// operation must say where.
+fn check_positions(op: &Operation) -> Result<(), String> {
+    match (op.outcome, op.complete_index) {
+        (_, Some(complete)) if complete < op.invoke_index => Err(format!(
+            "completes at record #{complete}, before its invoke"
+        )),
+        (Outcome::Ok | Outcome::Fail, None) => Err(format!(
+            "an {} operation needs the position of its completion",
+            match op.outcome {
+                Outcome::Ok => "ok",
+                _ => "fail",
+            }
+        )),
+        _ => Ok(()),
+    }
+}

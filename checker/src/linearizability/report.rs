@@ -1,0 +1,196 @@
+//! What a linearizability check answers, per key and overall, and how a
+//! violation explains itself.
+
+use crate::Validity;
+use histories::{Operation, Outcome, Value};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The result of checking a history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// All keys combined: invalid beats unknown beats valid.
+    pub validity: Validity,
+    /// The model the history was checked against (`kv`, ...).
+    pub model: String,
+    /// One report per key, in ascending key order.
+    pub keys: Vec<KeyReport>,
+    /// Why the verdict is unknown: the cause of the first unknown key.
+    pub unknown_cause: Option<String>,
+    /// What the check cost.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// The counterexample of the first invalid key, if any key is invalid.
+    pub fn counterexample(&self) -> Option<&Counterexample> {
+        self.keys.iter().find_map(|key| key.counterexample.as_ref())
+    }
+
+    /// The keys that are not valid.
+    pub fn failed_keys(&self) -> impl Iterator<Item = &KeyReport> {
+        self.keys
+            .iter()
+            .filter(|key| key.validity != Validity::Valid)
+    }
+}
+
+/// The result of checking one key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyReport {
+    /// The key; `None` for an unkeyed register.
+    pub key: Option<Value>,
+    /// This key's verdict.
+    pub validity: Validity,
+    /// Operations of this key that took part in the search.
+    pub ops: usize,
+    /// Operations of this key the model left out (failed operations, reads
+    /// whose result is unknown).
+    pub skipped_ops: usize,
+    /// Search nodes recorded in the memo.
+    pub memo_entries: u64,
+    /// Why the verdict is unknown.
+    pub unknown_cause: Option<String>,
+    /// Why the verdict is invalid.
+    pub counterexample: Option<Counterexample>,
+}
+
+/// Why a key's history is not linearizable.
+///
+/// The search could linearize every operation that completed before
+/// `failed_op` did, but found no way to also linearize `failed_op` (its
+/// result contradicts every state it could run in, or every way of running
+/// it leads to a dead end later). See the search module's documentation for
+/// the precise definition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counterexample {
+    /// The key; `None` for an unkeyed register.
+    pub key: Option<Value>,
+    /// The first operation that cannot be linearized.
+    pub failed_op: Operation,
+    /// The longest linearizable prefix the search found at that point: the
+    /// operations in linearization order.
+    pub prefix: Vec<Operation>,
+    /// The model states the search reached at that point (with every
+    /// operation that completed before `failed_op` linearized, and
+    /// `failed_op` not), ascending.
+    pub states: Vec<Value>,
+}
+
+/// What a check cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Operations that took part in a search, over all keys.
+    pub ops: usize,
+    /// Keys checked.
+    pub keys: usize,
+    /// Memo entries over all keys.
+    pub memo_entries: u64,
+    /// Wall-clock time of the check, in nanoseconds. Measured, never used to
+    /// decide anything; the one field that differs between identical runs.
+    pub elapsed_ns: u64,
+}
+
+/// How a key appears in messages: its EDN form, or `nil` when unkeyed.
+pub fn key_label(key: Option<&Value>) -> String {
+    key.map_or_else(|| "nil".to_string(), Value::to_string)
+}
+
+/// One operation on one line: `#12 process 3 :cas [1 2] -> ok (records #40..#47)`.
+pub struct OpLine<'a>(pub &'a Operation);
+
+impl fmt::Display for OpLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = self.0;
+        write!(
+            f,
+            "op {} process {} :{} {}",
+            op.id, op.process, op.f, op.input
+        )?;
+        match op.outcome {
+            Outcome::Ok => write!(f, " -> ok {}", op.output)?,
+            Outcome::Fail => write!(f, " -> fail")?,
+            Outcome::Info => write!(f, " -> info")?,
+        }
+        if let Some(error) = &op.error {
+            write!(f, " ({error})")?;
+        }
+        match op.complete_index {
+            Some(complete) => write!(f, "  [records #{}..#{complete}]", op.invoke_index),
+            None => write!(f, "  [record #{}.., never completed]", op.invoke_index),
+        }
+    }
+}
+
+/// The longest prefix shown in text; the full one is in the JSON.
+const PREFIX_LINES: usize = 20;
+/// The most states shown in text.
+const STATE_ITEMS: usize = 16;
+
+impl fmt::Display for Counterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "key {} is not linearizable.",
+            key_label(self.key.as_ref())
+        )?;
+        writeln!(f, "  first operation that cannot be linearized:")?;
+        writeln!(f, "    {}", OpLine(&self.failed_op))?;
+        if self.prefix.is_empty() {
+            writeln!(
+                f,
+                "  it cannot be linearized even first, from the initial state."
+            )?;
+        } else {
+            writeln!(
+                f,
+                "  longest linearizable prefix ({} operations, in linearization order):",
+                self.prefix.len()
+            )?;
+            let skipped = self.prefix.len().saturating_sub(PREFIX_LINES);
+            if skipped > 0 {
+                writeln!(f, "    ... {skipped} earlier operations")?;
+            }
+            for op in &self.prefix[skipped..] {
+                writeln!(f, "    {}", OpLine(op))?;
+            }
+        }
+        write!(f, "  possible states at that point: ")?;
+        for (i, state) in self.states.iter().take(STATE_ITEMS).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{state}")?;
+        }
+        if self.states.len() > STATE_ITEMS {
+            write!(f, ", ... ({} in all)", self.states.len())?;
+        }
+        writeln!(f)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "linearizability ({} model): {} - {} keys, {} operations, {} memo entries, {:.3} ms",
+            self.model,
+            self.validity,
+            self.stats.keys,
+            self.stats.ops,
+            self.stats.memo_entries,
+            self.stats.elapsed_ns as f64 / 1e6
+        )?;
+        for key in self.failed_keys() {
+            write!(f, "  key {}: {}", key_label(key.key.as_ref()), key.validity)?;
+            match &key.unknown_cause {
+                Some(cause) => writeln!(f, " ({cause})")?,
+                None => writeln!(f)?,
+            }
+        }
+        if let Some(counterexample) = self.counterexample() {
+            write!(f, "{counterexample}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,521 @@
+//! The Wing & Gong search with Lowe's memoization, for one key.
+//!
+//! # The search
+//!
+//! Every operation contributes a *call* entry at its invoke position and,
+//! when it must be linearized, a *return* entry at its completion position;
+//! the entries form a doubly linked list in history order. A node of the
+//! search is the set of operations linearized so far and the model state
+//! they produced. At a node, the *candidates* are the operations whose call
+//! appears in the list before the first return entry: exactly the
+//! operations that may be linearized next without contradicting real-time
+//! order. Linearizing one takes both its entries out of the list ("lifts"
+//! it) and moves to a child node; reaching a return entry means that
+//! operation had to be linearized by now and no candidate sequence managed
+//! it, so the search backtracks. The search succeeds as soon as every
+//! *required* operation is linearized: optional ones (`info`) have no
+//! return entry, so nothing ever forces them, and those left at the end are
+//! simply never linearized.
+//!
+//! # Pruning
+//!
+//! - Memo (Lowe): a child `(set, state)` already visited is not entered again
+//!   (the memo keeps the set as a bitset with an incremental Zobrist hash).
+//! - State-preserving candidates: if some candidate can be linearized
+//!   without changing the state (a read that matches, a rejected cas), then
+//!   the node has a linearization iff it has one that starts with that
+//!   candidate — moving such an operation to the front keeps every real-time
+//!   constraint (it is a candidate, so nothing unlinearized must precede it)
+//!   and every later step (the state is unchanged). So it is linearized at
+//!   once and its siblings are never tried ("forced").
+//! - Twin optional operations: two optional operations with the same prepared
+//!   action are interchangeable (same effect, no completion to respect), so
+//!   the later-invoked one is only a candidate once the earlier one is
+//!   linearized.
+//!
+//! # The counterexample
+//!
+//! When no linearization exists, the *frontier* of a node is its first
+//! return entry: the earliest-completing required operation not yet
+//! linearized. The search remembers the furthest frontier it ever got stuck
+//! at. Its operation is "the first operation that cannot be linearized":
+//! the search found ways to linearize every operation that completed before
+//! it, but none that also linearizes it. The report gives, at that frontier,
+//! the longest linearized sequence the search built (in linearization
+//! order) and every model state the search reached there. If the very
+//! first operation already fails, the prefix is empty and the only state is
+//! the initial one.
+
+use super::memo::{node_hash, zobrist_keys, Bitset, Memo};
+use super::model::Model;
+use super::problem::KeyProblem;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// End of the entry list.
+const NIL: u32 = u32::MAX;
+/// The list's sentinel head entry.
+const HEAD: u32 = 0;
+/// The clock is read once every this many search steps (a power of two).
+const STEPS_PER_CLOCK_CHECK: u64 = 4096;
+
+/// The limits of one key's search, resolved from the budget.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// Most memo entries, from `max_states`.
+    pub max_states: Option<u64>,
+    /// Most memo bytes, from `max_memo_bytes`.
+    pub max_memo_bytes: Option<u64>,
+    /// When to give up, and the limit it came from (for the message).
+    pub deadline: Option<(Instant, Duration)>,
+}
+
+/// What one key's search found.
+pub(crate) enum Verdict<S> {
+    /// A linearization exists.
+    Linearizable,
+    /// None exists; where the search got furthest.
+    NotLinearizable(Stuck<S>),
+    /// The budget ran out; why.
+    Unknown(String),
+}
+
+/// The furthest point a failed search reached (see the module docs).
+pub(crate) struct Stuck<S> {
+    /// The operation that could not be linearized (index into the problem's
+    /// operations).
+    pub op: usize,
+    /// The longest linearized sequence at that point, in order.
+    pub prefix: Vec<usize>,
+    /// The model states the search reached there, in no particular order.
+    pub states: Vec<S>,
+}
+
+/// The search's answer and what it cost.
+pub(crate) struct Outcome<S> {
+    pub verdict: Verdict<S>,
+    pub memo_entries: u64,
+}
+
+/// One linearized operation on the current path.
+#[derive(Clone, Copy)]
+struct Frame<S> {
+    op: u32,
+    state_before: S,
+    /// Linearized by the state-preserving rule: its siblings were never
+    /// tried, so backtracking past it backtracks its parent too.
+    forced: bool,
+}
+
+/// How an attempt to enter a child node ended.
+enum Enter {
+    Entered,
+    AlreadySeen,
+    OverBudget(String),
+}
+
+/// The best stuck point so far.
+struct Furthest<S> {
+    /// Entry index of the return the search was stuck at.
+    frontier: u32,
+    op: u32,
+    prefix: Vec<usize>,
+    states: HashSet<S>,
+}
+
+/// The search over one key's operations.
+pub(crate) struct Search<'p, 'h, M: Model> {
+    problem: &'p mut KeyProblem<'h, M>,
+    key_label: String,
+    limits: Limits,
+    max_entries: Option<(usize, LimitKind)>,
+    /// Entry `e` (from 1) is `op << 1 | is_return`; entry 0 is the head.
+    entries: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    call_entry: Vec<u32>,
+    /// `NIL` for optional operations.
+    return_entry: Vec<u32>,
+    /// The optional operation with the same action invoked just before, or
+    /// `NIL` (see "twin optional operations").
+    twin_before: Vec<u32>,
+    zobrist: Vec<u64>,
+    // The current node.
+    state: M::State,
+    linearized: Bitset,
+    set_hash: u64,
+    required_left: usize,
+    stack: Vec<Frame<M::State>>,
+    memo: Memo<M::State>,
+    furthest: Option<Furthest<M::State>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LimitKind {
+    States,
+    Bytes,
+}
+
+impl<'p, 'h, M: Model> Search<'p, 'h, M> {
+    /// A search over `problem`'s operations; `key_label` names the key in
+    /// messages.
+    pub(crate) fn new(
+        problem: &'p mut KeyProblem<'h, M>,
+        key_label: String,
+        limits: Limits,
+    ) -> Self {
+        let op_count = problem.ops.len();
+        let (entries, call_entry, return_entry) = build_entries(problem);
+        let entry_count = entries.len();
+        let next = (0..entry_count as u32)
+            .map(|e| {
+                if e + 1 < entry_count as u32 {
+                    e + 1
+                } else {
+                    NIL
+                }
+            })
+            .collect();
+        let prev = (0..entry_count as u32).map(|e| e.wrapping_sub(1)).collect();
+        let twin_before = twins(&problem.actions, &problem.required);
+        let required_left = problem.required.iter().filter(|&&r| r).count();
+        let state = problem.model.init();
+        let memo = Memo::new(Bitset::new(op_count).words().len());
+        let max_entries = max_entries(&memo, &limits);
+        Search {
+            key_label,
+            limits,
+            max_entries,
+            entries,
+            next,
+            prev,
+            call_entry,
+            return_entry,
+            twin_before,
+            zobrist: zobrist_keys(op_count),
+            state,
+            linearized: Bitset::new(op_count),
+            set_hash: 0,
+            required_left,
+            stack: Vec::with_capacity(op_count),
+            memo,
+            furthest: None,
+            problem,
+        }
+    }
+
+    /// Runs the search to its verdict.
+    pub(crate) fn run(mut self) -> Outcome<M::State> {
+        let verdict = self.explore();
+        Outcome {
+            verdict,
+            memo_entries: self.memo.len() as u64,
+        }
+    }
+
+    fn explore(&mut self) -> Verdict<M::State> {
+        let mut steps: u64 = 0;
+        let mut cursor = HEAD;
+        let mut arrived = true;
+        loop {
+            if self.required_left == 0 {
+                return Verdict::Linearizable;
+            }
+            if steps & (STEPS_PER_CLOCK_CHECK - 1) == 0 {
+                if let Some(cause) = self.time_is_up() {
+                    return Verdict::Unknown(cause);
+                }
+            }
+            steps += 1;
+            if arrived {
+                arrived = false;
+                if let Some(op) = self.preserving_candidate() {
+                    match self.enter(op, self.state, true) {
+                        Enter::Entered => arrived = true,
+                        Enter::AlreadySeen => match self.backtrack() {
+                            Some(resume) => cursor = resume,
+                            None => return self.not_linearizable(),
+                        },
+                        Enter::OverBudget(cause) => return Verdict::Unknown(cause),
+                    }
+                    continue;
+                }
+                cursor = self.next[HEAD as usize];
+            }
+            debug_assert_ne!(cursor, NIL, "a required return entry ends every scan");
+            let entry = self.entries[cursor as usize];
+            let op = entry >> 1;
+            if entry & 1 == 1 {
+                self.record_stuck(cursor, op);
+                match self.backtrack() {
+                    Some(resume) => cursor = resume,
+                    None => return self.not_linearizable(),
+                }
+                continue;
+            }
+            if self.may_linearize(op) {
+                if let Some(after) = self
+                    .problem
+                    .model
+                    .step(self.state, &self.problem.actions[op as usize])
+                {
+                    match self.enter(op, after, false) {
+                        Enter::Entered => {
+                            arrived = true;
+                            continue;
+                        }
+                        Enter::AlreadySeen => {}
+                        Enter::OverBudget(cause) => return Verdict::Unknown(cause),
+                    }
+                }
+            }
+            cursor = self.next[cursor as usize];
+        }
+    }
+
+    /// A candidate that can be linearized without changing the state, if
+    /// there is one (see "state-preserving candidates").
+    fn preserving_candidate(&mut self) -> Option<u32> {
+        let mut cursor = self.next[HEAD as usize];
+        while cursor != NIL {
+            let entry = self.entries[cursor as usize];
+            if entry & 1 == 1 {
+                return None;
+            }
+            let op = entry >> 1;
+            if self.may_linearize(op)
+                && self
+                    .problem
+                    .model
+                    .step(self.state, &self.problem.actions[op as usize])
+                    == Some(self.state)
+            {
+                return Some(op);
+            }
+            cursor = self.next[cursor as usize];
+        }
+        None
+    }
+
+    /// The twin rule: an optional operation waits for its earlier twin.
+    #[inline]
+    fn may_linearize(&self, op: u32) -> bool {
+        let twin = self.twin_before[op as usize];
+        twin == NIL || self.linearized.contains(twin as usize)
+    }
+
+    /// Linearizes `op`, moving to the state `after`, unless that node was
+    /// already explored or the budget is spent.
+    fn enter(&mut self, op: u32, after: M::State, forced: bool) -> Enter {
+        self.linearized.insert(op as usize);
+        let set_hash = self.set_hash ^ self.zobrist[op as usize];
+        if !self
+            .memo
+            .insert(node_hash(set_hash, &after), &self.linearized, after)
+        {
+            self.linearized.remove(op as usize);
+            return Enter::AlreadySeen;
+        }
+        if let Some((max, kind)) = self.max_entries {
+            if self.memo.len() > max {
+                return Enter::OverBudget(self.over_budget_cause(kind));
+            }
+        }
+        self.stack.push(Frame {
+            op,
+            state_before: self.state,
+            forced,
+        });
+        self.state = after;
+        self.set_hash = set_hash;
+        self.lift(op);
+        Enter::Entered
+    }
+
+    /// Undoes linearized operations until one whose siblings are still to be
+    /// tried; returns where its parent's scan resumes, or `None` when the
+    /// root itself is exhausted.
+    fn backtrack(&mut self) -> Option<u32> {
+        loop {
+            let frame = self.stack.pop()?;
+            let op = frame.op;
+            self.unlift(op);
+            self.linearized.remove(op as usize);
+            self.set_hash ^= self.zobrist[op as usize];
+            self.state = frame.state_before;
+            if !frame.forced {
+                return Some(self.next[self.call_entry[op as usize] as usize]);
+            }
+        }
+    }
+
+    /// Takes `op`'s entries out of the list.
+    fn lift(&mut self, op: u32) {
+        self.unlink(self.call_entry[op as usize]);
+        let ret = self.return_entry[op as usize];
+        if ret != NIL {
+            self.unlink(ret);
+            self.required_left -= 1;
+        }
+    }
+
+    /// Puts `op`'s entries back, in the reverse order of [`Self::lift`].
+    fn unlift(&mut self, op: u32) {
+        let ret = self.return_entry[op as usize];
+        if ret != NIL {
+            self.relink(ret);
+            self.required_left += 1;
+        }
+        self.relink(self.call_entry[op as usize]);
+    }
+
+    fn unlink(&mut self, entry: u32) {
+        let (prev, next) = (self.prev[entry as usize], self.next[entry as usize]);
+        self.next[prev as usize] = next;
+        if next != NIL {
+            self.prev[next as usize] = prev;
+        }
+    }
+
+    fn relink(&mut self, entry: u32) {
+        let (prev, next) = (self.prev[entry as usize], self.next[entry as usize]);
+        self.next[prev as usize] = entry;
+        if next != NIL {
+            self.prev[next as usize] = entry;
+        }
+    }
+
+    /// Notes that the search is stuck at the return entry `frontier` of `op`
+    /// in the current node.
+    fn record_stuck(&mut self, frontier: u32, op: u32) {
+        let depth = self.stack.len();
+        match &mut self.furthest {
+            Some(furthest) if furthest.frontier > frontier => {}
+            Some(furthest) if furthest.frontier == frontier => {
+                furthest.states.insert(self.state);
+                if depth > furthest.prefix.len() {
+                    furthest.prefix = self.stack.iter().map(|f| f.op as usize).collect();
+                }
+            }
+            _ => {
+                self.furthest = Some(Furthest {
+                    frontier,
+                    op,
+                    prefix: self.stack.iter().map(|f| f.op as usize).collect(),
+                    states: HashSet::from([self.state]),
+                });
+            }
+        }
+    }
+
+    fn not_linearizable(&mut self) -> Verdict<M::State> {
+        let furthest = self
+            .furthest
+            .take()
+            .expect("a failed search got stuck at least once");
+        Verdict::NotLinearizable(Stuck {
+            op: furthest.op as usize,
+            prefix: furthest.prefix,
+            states: furthest.states.into_iter().collect(),
+        })
+    }
+
+    fn time_is_up(&self) -> Option<String> {
+        let (deadline, limit) = self.limits.deadline?;
+        (Instant::now() >= deadline)
+            .then(|| format!("time limit {limit:?} reached on key {}", self.key_label))
+    }
+
+    fn over_budget_cause(&self, kind: LimitKind) -> String {
+        match kind {
+            LimitKind::States => format!(
+                "state limit of {} memo entries reached on key {}",
+                self.limits.max_states.unwrap_or_default(),
+                self.key_label
+            ),
+            LimitKind::Bytes => format!(
+                "memory limit of {} bytes of memo ({} entries) reached on key {}",
+                self.limits.max_memo_bytes.unwrap_or_default(),
+                self.memo.len() - 1,
+                self.key_label
+            ),
+        }
+    }
+}
+
+/// The entry list in history order: a call per operation at its invoke, a
+/// return per required operation at its completion (calls first on a tie,
+/// the permissive reading). Returns the entries and each operation's call
+/// and return entry.
+fn build_entries<M: Model>(problem: &KeyProblem<'_, M>) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+    let mut events: Vec<(u64, u32, u32)> = Vec::with_capacity(problem.ops.len() * 2);
+    for (index, op) in problem.ops.iter().enumerate() {
+        let index = u32::try_from(index).expect("fewer than 2^31 operations per key");
+        events.push((op.invoke_index, 0, index));
+        if problem.required[index as usize] {
+            let complete = op.complete_index.expect("prepare_key checked it");
+            events.push((complete, 1, index));
+        }
+    }
+    events.sort_unstable();
+    let mut entries = Vec::with_capacity(events.len() + 1);
+    entries.push(NIL);
+    let mut call_entry = vec![NIL; problem.ops.len()];
+    let mut return_entry = vec![NIL; problem.ops.len()];
+    for (_, is_return, op) in events {
+        let entry = entries.len() as u32;
+        entries.push(op << 1 | is_return);
+        if is_return == 1 {
+            return_entry[op as usize] = entry;
+        } else {
+            call_entry[op as usize] = entry;
+        }
+    }
+    (entries, call_entry, return_entry)
+}
+
+/// For each optional operation, the optional operation with the same action
+/// invoked most recently before it.
+fn twins<A: Copy + Eq + std::hash::Hash>(actions: &[A], required: &[bool]) -> Vec<u32> {
+    let mut last: std::collections::HashMap<A, u32> = std::collections::HashMap::new();
+    let mut twin_before = vec![NIL; actions.len()];
+    for (op, action) in actions.iter().enumerate() {
+        if !required[op] {
+            if let Some(previous) = last.insert(*action, op as u32) {
+                twin_before[op] = previous;
+            }
+        }
+    }
+    twin_before
+}
+
+/// The most memo entries the limits allow, and which limit binds.
+fn max_entries<S: Copy + Eq>(memo: &Memo<S>, limits: &Limits) -> Option<(usize, LimitKind)> {
+    let by_states = limits.max_states.map(|max| {
+        (
+            usize::try_from(max).unwrap_or(usize::MAX),
+            LimitKind::States,
+        )
+    });
+    let by_bytes = limits.max_memo_bytes.map(|max_bytes| {
+        // The largest entry count whose memo fits: bytes_for is monotonic.
+        let (mut low, mut high) = (0usize, 1usize);
+        while memo.bytes_for(high) <= max_bytes && high < usize::MAX / 4 {
+            low = high;
+            high *= 2;
+        }
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if memo.bytes_for(mid) <= max_bytes {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        (low, LimitKind::Bytes)
+    });
+    match (by_states, by_bytes) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
