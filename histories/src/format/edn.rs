@@ -156,6 +156,11 @@ struct Fields {
 }
 
 const TYPES: &str = "`:invoke`, `:ok`, `:fail` or `:info`";
+const PROCESSES: &str = "a process number or `:nemesis`";
+
+fn index_expected(position: u64) -> String {
+    format!("`:index {position}` (records are numbered from 0 in file order)")
+}
 
 /// Reads one record, which is history position `position`. Returns it
 /// with the offset where it starts.
@@ -198,21 +203,16 @@ fn read_field(
     fields: &mut Fields,
 ) -> Result<(), Fault> {
     match field {
-        Field::Index => {
-            let (value, at) = reader.read_value()?;
-            if value.as_int() != Some(position as i64) {
-                return Err(reader.fault_at(
-                    at,
-                    format!("`:index {position}` (records are numbered from 0 in file order)"),
-                ));
-            }
-        }
+        Field::Index => match reader.unsigned()? {
+            Some((index, _)) if index == position => {}
+            Some((_, at)) => return Err(reader.fault_at(at, index_expected(position))),
+            None => return Err(reader.fault(index_expected(position))),
+        },
         Field::Time => {
-            let (value, at) = reader.read_value()?;
-            let time_ns = value.as_int().and_then(|t| u64::try_from(t).ok());
-            fields.time_ns = Some(time_ns.ok_or_else(|| {
-                reader.fault_at(at, "a time in nanoseconds (a non-negative integer)")
-            })?);
+            fields.time_ns = match reader.unsigned()? {
+                Some((time_ns, _)) => Some(time_ns),
+                None => return Err(reader.fault("a time in nanoseconds (a non-negative integer)")),
+            };
         }
         Field::Type => {
             let kind = match reader.keyword()? {
@@ -224,11 +224,13 @@ fn read_field(
             fields.kind = Some(kind);
         }
         Field::Process => {
-            let (value, at) = reader.read_value()?;
-            let process = match value {
-                Value::Int(id) if id >= 0 => Process::Client(id as u64),
-                Value::Keyword(name) if name == "nemesis" => Process::Nemesis,
-                _ => return Err(reader.fault_at(at, "a process number or `:nemesis`")),
+            let process = match reader.unsigned()? {
+                Some((id, _)) => Process::Client(id),
+                None => match reader.keyword()? {
+                    Some(("nemesis", _)) => Process::Nemesis,
+                    Some((_, at)) => return Err(reader.fault_at(at, PROCESSES)),
+                    None => return Err(reader.fault(PROCESSES)),
+                },
             };
             fields.process = Some(process);
         }

@@ -190,6 +190,42 @@ impl<'a> EdnReader<'a> {
         Ok(Some((self.keyword_name(token, start)?, start)))
     }
 
+    /// Reads a non-negative integer if one comes next (returning it with
+    /// its offset), up to `u64::MAX` — more than a [`Value`] holds, as
+    /// process numbers and times may need. Leaves the reader where it was
+    /// when something else comes.
+    pub fn unsigned(&mut self) -> Result<Option<(u64, usize)>, Fault> {
+        self.skip_blank()?;
+        let starts_number = match self.peek() {
+            Some(b'+') => self.byte_after().is_some_and(|b| b.is_ascii_digit()),
+            Some(byte) => byte.is_ascii_digit(),
+            None => false,
+        };
+        if !starts_number {
+            return Ok(None);
+        }
+        let start = self.pos;
+        let token = self.token();
+        let digits = token.strip_prefix('+').unwrap_or(token);
+        let digits = digits.strip_suffix('N').unwrap_or(digits);
+        match digits.parse::<u64>() {
+            Ok(n) if digits.bytes().all(|b| b.is_ascii_digit()) => Ok(Some((n, start))),
+            _ => {
+                self.pos = start;
+                // Let the general reader name the problem (a float, an
+                // overflow, a malformed number).
+                match self.value(0, true) {
+                    Err(fault) => Err(fault),
+                    Ok(_) => Err(Fault::new(
+                        start,
+                        "an integer that fits in 64 bits",
+                        excerpt(token),
+                    )),
+                }
+            }
+        }
+    }
+
     /// Opens a map: `{`, or a tagged one such as `#jepsen.history.Op{`.
     /// Returns the offset where it starts. `what` names the map for the
     /// error when something else comes.
