@@ -56,6 +56,12 @@ pub trait Model {
     /// cannot take effect there (its result contradicts the state).
     fn step(&mut self, state: Self::State, op: &Self::Op) -> Option<Self::State>;
 
+    /// True when `op` leaves the state unchanged in *every* state where it
+    /// can take effect (a read, a rejected cas). The search linearizes such
+    /// an operation as soon as it can, without trying alternatives; saying
+    /// false is always safe, only slower.
+    fn is_read_only(&self, op: &Self::Op) -> bool;
+
     /// The state as a value, for reports.
     fn describe(&self, state: Self::State) -> Value;
 }
@@ -258,6 +264,14 @@ impl Model for ValueRegister {
             Action::Append(suffix) => self.append(state, suffix),
             Action::Cas { expected, new } => (state == expected).then_some(new),
             Action::CasRejected { expected } => (state != expected).then_some(state),
+        }
+    }
+
+    fn is_read_only(&self, op: &Action) -> bool {
+        match *op {
+            Action::Read(_) | Action::CasRejected { .. } => true,
+            Action::Cas { expected, new } => expected == new,
+            Action::Write(_) | Action::Append(_) => false,
         }
     }
 

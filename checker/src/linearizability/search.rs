@@ -21,13 +21,17 @@
 //!
 //! - Memo (Lowe): a child `(set, state)` already visited is not entered again
 //!   (the memo keeps the set as a bitset with an incremental Zobrist hash).
-//! - State-preserving candidates: if some candidate can be linearized
-//!   without changing the state (a read that matches, a rejected cas), then
-//!   the node has a linearization iff it has one that starts with that
-//!   candidate — moving such an operation to the front keeps every real-time
-//!   constraint (it is a candidate, so nothing unlinearized must precede it)
-//!   and every later step (the state is unchanged). So it is linearized at
-//!   once and its siblings are never tried ("forced").
+//! - Read-only candidates: if some candidate can be linearized now and
+//!   never changes the state wherever it can take effect (a read that
+//!   matches, a rejected cas: [`Model::is_read_only`]), then the node has a
+//!   linearization iff it has one that starts with that candidate. Take any
+//!   linearization from the node; removing the read-only operation from it
+//!   changes no state along it, and putting it first keeps every real-time
+//!   constraint (it is a candidate, so nothing unlinearized must precede
+//!   it) and every later step (it leaves the current state as it is). So it
+//!   is linearized at once and its siblings are never tried ("forced").
+//!   "Leaves *this* state unchanged" would not do: a write of the current
+//!   value may be needed later, where it does change the state.
 //! - Twin optional operations: two optional operations with the same prepared
 //!   action are interchangeable (same effect, no completion to respect), so
 //!   the later-invoked one is only a candidate once the earlier one is
@@ -102,7 +106,7 @@ pub(crate) struct Outcome<S> {
 struct Frame<S> {
     op: u32,
     state_before: S,
-    /// Linearized by the state-preserving rule: its siblings were never
+    /// Linearized by the read-only rule: its siblings were never
     /// tried, so backtracking past it backtracks its parent too.
     forced: bool,
 }
@@ -139,6 +143,8 @@ pub(crate) struct Search<'p, 'h, M: Model> {
     /// The optional operation with the same action invoked just before, or
     /// `NIL` (see "twin optional operations").
     twin_before: Vec<u32>,
+    /// [`Model::is_read_only`] of each operation.
+    read_only: Vec<bool>,
     zobrist: Vec<u64>,
     // The current node.
     state: M::State,
@@ -178,6 +184,11 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
             .collect();
         let prev = (0..entry_count as u32).map(|e| e.wrapping_sub(1)).collect();
         let twin_before = twins(&problem.actions, &problem.required);
+        let read_only = problem
+            .actions
+            .iter()
+            .map(|action| problem.model.is_read_only(action))
+            .collect();
         let required_left = problem.required.iter().filter(|&&r| r).count();
         let state = problem.model.init();
         let memo = Memo::new(Bitset::new(op_count).words().len());
@@ -192,6 +203,7 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
             call_entry,
             return_entry,
             twin_before,
+            read_only,
             zobrist: zobrist_keys(op_count),
             state,
             linearized: Bitset::new(op_count),
@@ -229,7 +241,7 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
             steps += 1;
             if arrived {
                 arrived = false;
-                if let Some(op) = self.preserving_candidate() {
+                if let Some(op) = self.read_only_candidate() {
                     match self.enter(op, self.state, true) {
                         Enter::Entered => arrived = true,
                         Enter::AlreadySeen => match self.backtrack() {
@@ -273,9 +285,9 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
         }
     }
 
-    /// A candidate that can be linearized without changing the state, if
-    /// there is one (see "state-preserving candidates").
-    fn preserving_candidate(&mut self) -> Option<u32> {
+    /// A read-only candidate that can be linearized now, if there is one
+    /// (see "read-only candidates").
+    fn read_only_candidate(&mut self) -> Option<u32> {
         let mut cursor = self.next[HEAD as usize];
         while cursor != NIL {
             let entry = self.entries[cursor as usize];
@@ -283,12 +295,10 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
                 return None;
             }
             let op = entry >> 1;
-            if self.may_linearize(op)
-                && self
-                    .problem
-                    .model
-                    .step(self.state, &self.problem.actions[op as usize])
-                    == Some(self.state)
+            let action = &self.problem.actions[op as usize];
+            if self.read_only[op as usize]
+                && self.may_linearize(op)
+                && self.problem.model.step(self.state, action).is_some()
             {
                 return Some(op);
             }
