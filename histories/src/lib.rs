@@ -5,7 +5,7 @@
 //! - [`trace`]: what each Raft node did, for the safety invariants.
 //! - [`recorder`]: the append-only recorder the simulated world writes to.
 //! - [`value`]: the values operations carry.
-//! - [`format`]: history files (JSON Lines, Jepsen EDN, Porcupine's test
+//! - [`format`](mod@format): history files (JSON Lines, Jepsen EDN, Porcupine's test
 //!   data), read with positioned errors and written back.
 
 #![warn(missing_docs)]

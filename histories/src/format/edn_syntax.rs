@@ -244,8 +244,10 @@ impl<'a> EdnReader<'a> {
         Ok(start)
     }
 
-    /// The next key of an open map, or `None` (having consumed the `}`) when
-    /// the map ends. Returns the key with its offset.
+    /// The next key of an open record map, or `None` (having consumed the
+    /// `}`) when the map ends. Returns the key with its offset. Any value
+    /// may be a key except a map, which is reported as the record not being
+    /// closed.
     pub fn map_key(&mut self, map_start: usize) -> Result<Option<(MapKey<'a>, usize)>, Fault> {
         self.skip_blank()?;
         let start = self.pos;
@@ -262,6 +264,9 @@ impl<'a> EdnReader<'a> {
                     start,
                 )))
             }
+            // A map where a record's key should be is, in practice, the next
+            // record after one that lost its closing brace.
+            Some(b'{') => Err(self.unclosed(map_start, "map", b'}')),
             Some(_) => {
                 self.value(1, false)?;
                 Ok(Some((MapKey::Other, start)))

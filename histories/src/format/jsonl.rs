@@ -28,9 +28,10 @@ pub(crate) fn read(text: &str) -> Result<Records, Fault> {
         }
         let indent = line.len() - content.len();
         if !content.starts_with('{') {
-            return Err(shifted(
-                Fault::at_token(line, indent, "a JSON object (one record per line)"),
-                line_start,
+            return Err(Fault::new(
+                line_start + indent,
+                "a JSON object (one record per line)",
+                excerpt(content.trim_end()),
             ));
         }
         let op: Op =
@@ -65,7 +66,12 @@ fn translate(line: &str, err: &serde_json::Error) -> Fault {
     // serde_json's column is 1-based and points at the last byte it read:
     // the offending byte for syntax errors, the end of the value for
     // errors about a value's meaning.
-    let at = floor_char_boundary(line, err.column().saturating_sub(1));
+    let mut at = floor_char_boundary(line, err.column().saturating_sub(1));
+    if message == "invalid escape" && at > 0 && line.as_bytes()[at - 1] == b'\\' {
+        // serde_json points at the letter after the backslash; the escape
+        // starts one byte earlier.
+        at -= 1;
+    }
     match err.classify() {
         Category::Eof => Fault::new(line.len(), eof_expected(message), "end of line"),
         Category::Syntax | Category::Io => Fault::at_token(line, at, syntax_expected(message)),
