@@ -26,9 +26,21 @@
 //! densely from 0, and a gap or a shuffle would silently change what the
 //! checker reports against, so it is an error.
 //!
-//! Values are read as [`crate::Value`]s: floats are rejected with an error,
-//! sets become lists, maps become lists of `[key value]` pairs (see
-//! `edn_syntax`).
+//! # Syntax
+//!
+//! The reader is our own and knows the EDN Jepsen writes: `nil`, `true`,
+//! `false`, integers (`-3`, `42N`), strings with the escapes `\" \\ \n \t
+//! \r \b \f \uXXXX`, keywords (`:ok`, `:jepsen/foo`), characters, symbols,
+//! vectors, lists, maps, sets `#{..}`, tagged elements (`#inst ".."`), and
+//! between tokens whitespace, commas, `;` comments and `#_` discards.
+//! Collections nest at most 100 deep.
+//!
+//! Values of recognised keys become [`crate::Value`]s, which have no
+//! floats, symbols, maps or sets: a float (`1.5`, `2M`) or a symbol there
+//! is an error ("expected an integer (floats are not supported)"); a set
+//! becomes a list of its elements and a map a list of `[key value]` lists,
+//! both in file order; a character becomes a one-character string; a tagged
+//! element becomes its value. Values of ignored keys may be anything.
 //!
 //! # Nil
 //!

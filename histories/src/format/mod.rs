@@ -7,8 +7,9 @@
 //! | `porcupine-etcd`   | Porcupine's `jepsen/etcd_NNN.log` console logs | yes | no |
 //! | `porcupine-kv`     | Porcupine's `kv/cNN-{ok,bad}.txt` | yes | no |
 //!
-//! Each format's module documents its shapes and what they mean; the
-//! conventions they share:
+//! Each format's module ([`jsonl`], [`edn`], [`porcupine_etcd`]) documents
+//! its shapes and what they mean; [`independent`] splits Jepsen's
+//! multi-key tuples on request. The conventions they share:
 //!
 //! - **Errors** say where and what: `file:line:col: expected …, found …`,
 //!   lines and columns from 1, columns in characters. "Found" quotes a short
@@ -26,11 +27,11 @@
 //!   nil means "absent" (Porcupine's etcd logs) or "unknown" (Knossos) is
 //!   the model's business, not the format's.
 
-mod edn;
+pub mod edn;
 mod edn_syntax;
-mod independent;
-mod jsonl;
-mod porcupine_etcd;
+pub mod independent;
+pub mod jsonl;
+pub mod porcupine_etcd;
 mod position;
 
 pub use edn::write_edn;
@@ -51,12 +52,16 @@ use std::str::FromStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// JSON Lines, one [`Op`] per line: raftstorm's native format.
+    /// See [`jsonl`].
     Jsonl,
     /// Jepsen's EDN (`history.edn`).
+    /// See [`edn`].
     Edn,
     /// Porcupine's Jepsen etcd console logs (single register).
+    /// See [`porcupine_etcd`].
     PorcupineEtcd,
     /// Porcupine's kv histories (EDN, string registers by key).
+    /// See [`edn`].
     PorcupineKv,
 }
 
