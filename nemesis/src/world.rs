@@ -38,16 +38,16 @@ pub struct Timeline {
 }
 
 impl Default for Timeline {
-    /// Ten simulated seconds: faults from 0.5 s to 7 s, a quiet period in
-    /// which the cluster must recover, clients stop at 8.5 s so that every
-    /// operation (op timeout 1 s) is settled before the end.
+    /// Ten simulated seconds: faults from 0.5 s to 6.5 s, then a quiet
+    /// period in which the cluster must recover; clients stop invoking at
+    /// 9 s so that every operation (op timeout 1 s) is settled by the end.
     fn default() -> Timeline {
         Timeline {
             faults: FaultWindow {
                 start_ms: 500,
-                heal_at_ms: 7_000,
+                heal_at_ms: 6_500,
             },
-            clients_stop_ms: 8_500,
+            clients_stop_ms: 9_000,
             end_ms: 10_000,
         }
     }

@@ -1,0 +1,364 @@
+//! The command line: flags, their defaults, and how they become
+//! configurations. Each subcommand's work lives in [`crate::commands`].
+
+use crate::report::Shard;
+use crate::trial::{CheckerConfig, TrialConfig};
+use crate::workload::WorkloadConfig;
+use checker::linearizability::ModelKind;
+use clap::{Args, Parser, Subcommand};
+use histories::format::Format;
+use histories::Value;
+use nemesis::{ClientConfig, FaultKinds, NemesisConfig, WorldConfig};
+use raft_core::{Bug, BugSet, ClusterConfig, ReadMode};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A Jepsen-style fault-injection tester and linearizability checker for
+/// Raft.
+#[derive(Debug, Parser)]
+#[command(name = "raftstorm", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run randomized trials in parallel and check each one.
+    Campaign(CampaignArgs),
+    /// Re-run one trial exactly, from its trial.json or from a seed.
+    Replay(ReplayArgs),
+    /// Check histories produced by anyone (Jepsen, Porcupine, raftstorm).
+    Check(CheckArgs),
+    /// Combine the report.json files of the shards of one campaign.
+    Merge(MergeArgs),
+    /// Print the figures that matter: trials/s, events/s, checker time.
+    Bench(BenchArgs),
+}
+
+/// What every trial of a campaign (or a replay by seed) looks like.
+#[derive(Debug, Clone, Args)]
+pub struct TrialArgs {
+    /// Nodes in the cluster (3, 5 or 7).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub nodes: u32,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 5)]
+    pub clients: u32,
+    /// Most client operations per trial (0: as many as fit in the trial).
+    #[arg(long, default_value_t = 500)]
+    pub ops: u64,
+    /// Number of keys the clients use.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub keys: u32,
+    /// Fault kinds: a comma-separated list of partition, crash, pause,
+    /// skew, drop, duplicate, delay; or all, or none.
+    #[arg(long, default_value = "all", value_parser = parse_fault_kinds)]
+    pub nemesis: FaultKinds,
+    /// Use every enabled fault kind in every trial, instead of a random
+    /// subset per trial (swarm testing).
+    #[arg(long)]
+    pub no_swarm: bool,
+    /// Switch on a planted bug (repeatable), e.g. --bug vote-twice.
+    #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
+    pub bugs: Vec<Bug>,
+    /// How reads are made linearizable: read-index or log.
+    #[arg(long, default_value = "read-index", value_parser = parse_read_mode)]
+    pub read_mode: ReadMode,
+    /// Simulated duration of a trial, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2_000..))]
+    pub duration_ms: u64,
+}
+
+impl TrialArgs {
+    /// The trial configuration these flags describe.
+    pub fn config(&self) -> Result<TrialConfig, String> {
+        let mut world = WorldConfig {
+            cluster: ClusterConfig {
+                cluster_size: self.nodes,
+                read_mode: self.read_mode,
+                bugs: self.bugs.iter().copied().collect::<BugSet>(),
+                ..ClusterConfig::default()
+            },
+            clients: ClientConfig {
+                count: self.clients,
+                ..ClientConfig::default()
+            },
+            ..WorldConfig::default()
+        };
+        world.timeline = scaled_timeline(self.duration_ms);
+        let config = TrialConfig {
+            world,
+            nemesis: NemesisConfig {
+                kinds: self.nemesis,
+                swarm: !self.no_swarm,
+                ..NemesisConfig::default()
+            },
+            workload: WorkloadConfig {
+                key_count: self.keys,
+                ops_limit: self.ops,
+                ..WorkloadConfig::default()
+            },
+            checker: CheckerConfig::default(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// The default timeline, stretched or shrunk to `duration_ms`: faults
+/// until 3.5 s before the end, clients until 1 s before the end.
+fn scaled_timeline(duration_ms: u64) -> nemesis::Timeline {
+    let default = nemesis::Timeline::default();
+    let tail_ms = default.end_ms - default.faults.heal_at_ms;
+    nemesis::Timeline {
+        faults: nemesis::FaultWindow {
+            start_ms: default.faults.start_ms.min(duration_ms / 4),
+            heal_at_ms: duration_ms.saturating_sub(tail_ms).max(duration_ms / 4),
+        },
+        clients_stop_ms: duration_ms - (default.end_ms - default.clients_stop_ms),
+        end_ms: duration_ms,
+    }
+}
+
+/// `raftstorm campaign`.
+#[derive(Debug, Clone, Args)]
+pub struct CampaignArgs {
+    /// The campaign's seed; trial i runs with a seed derived from it.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Trials in the whole campaign (default 1000; with --time-limit
+    /// alone, as many as fit).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Stop starting trials after this long (e.g. 90s, 10m, 2h).
+    #[arg(long, value_parser = parse_duration)]
+    pub time_limit: Option<Duration>,
+    /// Worker threads (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Run only the trials whose index is I modulo N.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// Where failure artifacts and report.json go.
+    #[arg(long, default_value = "raftstorm-out")]
+    pub out: PathBuf,
+    /// Write a JUnit XML report here too (one test case per check).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// No progress display and no summary (the exit code still tells).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the final report as JSON on stdout instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// The trials' configuration.
+    #[command(flatten)]
+    pub trial: TrialArgs,
+}
+
+/// `raftstorm replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// A trial.json from a failure artifact.
+    #[arg(required_unless_present = "seed", conflicts_with = "seed")]
+    pub trial_json: Option<PathBuf>,
+    /// Replay the trial of this seed under the configuration the flags
+    /// describe, instead of a trial.json.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the replay's trial.json, history, trace, verdict and report
+    /// here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The configuration, with --seed.
+    #[command(flatten)]
+    pub trial: TrialArgs,
+}
+
+/// `raftstorm check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The model: kv, register, cas-register or etcd-register.
+    #[arg(long, value_parser = parse_model)]
+    pub model: ModelKind,
+    /// Initial value of every key (an integer, nil, or a string).
+    #[arg(long, value_parser = parse_init)]
+    pub init: Option<Value>,
+    /// The files' format: auto, jsonl, edn, porcupine-etcd, porcupine-kv.
+    #[arg(long, default_value = "auto", value_parser = parse_format)]
+    pub format: FormatChoice,
+    /// Give up on a file after this long (its verdict becomes unknown).
+    #[arg(long, value_parser = parse_duration)]
+    pub time_limit: Option<Duration>,
+    /// Print the verdicts as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The history files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// A format, or detection by name and content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatChoice {
+    /// Guess per file.
+    Auto,
+    /// This format.
+    Fixed(Format),
+}
+
+/// `raftstorm merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shards' report.json files.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged report here (default: print it on stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `raftstorm bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Trials in the throughput measurement.
+    #[arg(long, default_value_t = 2_000)]
+    pub trials: u64,
+    /// Worker threads for the throughput measurement (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Times to repeat each measurement (the median is reported).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub repeat: u64,
+    /// Baseline checker times to compare with: a TSV of `file<TAB>ms`.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Skip the checker benchmark.
+    #[arg(long)]
+    pub no_checker: bool,
+}
+
+/// The number of threads to use when the user named none: every core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn parse_fault_kinds(text: &str) -> Result<FaultKinds, String> {
+    text.parse()
+}
+
+fn parse_bug(text: &str) -> Result<Bug, String> {
+    text.parse()
+        .map_err(|err: raft_core::bugs::UnknownBug| err.to_string())
+}
+
+fn parse_read_mode(text: &str) -> Result<ReadMode, String> {
+    text.parse()
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    text.parse()
+}
+
+fn parse_model(text: &str) -> Result<ModelKind, String> {
+    text.parse()
+        .map_err(|err: checker::linearizability::UnknownModel| err.to_string())
+}
+
+fn parse_format(text: &str) -> Result<FormatChoice, String> {
+    if text == "auto" {
+        return Ok(FormatChoice::Auto);
+    }
+    text.parse()
+        .map(FormatChoice::Fixed)
+        .map_err(|err: histories::format::UnknownFormat| format!("{err} (or auto)"))
+}
+
+/// Parses an initial value: `nil`, an integer, or a string (quotes
+/// optional).
+pub fn parse_init(text: &str) -> Result<Value, String> {
+    let text = text.trim();
+    if text == "nil" {
+        return Ok(Value::Nil);
+    }
+    if let Ok(int) = text.parse::<i64>() {
+        return Ok(Value::Int(int));
+    }
+    let unquoted = text
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(text);
+    Ok(Value::str(unquoted))
+}
+
+/// Parses a duration: a number of seconds, or a number with a unit
+/// (`ms`, `s`, `m`, `h`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let malformed =
+        || format!("malformed duration '{text}': expected e.g. 90, 90s, 500ms, 10m or 2h");
+    let number: f64 = number.parse().map_err(|_| malformed())?;
+    let seconds = match unit {
+        "" | "s" => number,
+        "ms" => number / 1_000.0,
+        "m" => number * 60.0,
+        "h" => number * 3_600.0,
+        _ => return Err(malformed()),
+    };
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(malformed());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_and_without_units() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5_400)));
+        for bad in ["", "s", "10 parsecs", "-3", "0"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn init_values_parse_as_nil_integers_or_strings() {
+        assert_eq!(parse_init("nil"), Ok(Value::Nil));
+        assert_eq!(parse_init("-4"), Ok(Value::Int(-4)));
+        assert_eq!(parse_init("\"\""), Ok(Value::str("")));
+        assert_eq!(parse_init("abc"), Ok(Value::str("abc")));
+    }
+
+    #[test]
+    fn timelines_scale_with_the_duration() {
+        assert_eq!(scaled_timeline(10_000), nemesis::Timeline::default());
+        let short = scaled_timeline(4_000);
+        assert!(short.validate().is_ok());
+        assert_eq!(short.end_ms, 4_000);
+        assert!(short.faults.heal_at_ms <= short.clients_stop_ms);
+    }
+
+    #[test]
+    fn the_default_flags_describe_a_valid_default_campaign() {
+        let cli = Cli::try_parse_from(["raftstorm", "campaign"]).unwrap();
+        let Command::Campaign(args) = cli.command else {
+            panic!("parsed as another command");
+        };
+        let config = args.trial.config().unwrap();
+        assert_eq!(config.world.cluster.cluster_size, 5);
+        assert_eq!(config.nemesis.kinds, FaultKinds::all());
+        assert!(config.nemesis.swarm);
+    }
+}

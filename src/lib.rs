@@ -1,0 +1,56 @@
+//! raftstorm: a Jepsen-style fault-injection tester and linearizability
+//! checker for Raft.
+//!
+//! The binary is a thin shell over this library:
+//! - [`workload`]: what clients do;
+//! - [`trial`]: one seeded trial, run and checked;
+//! - [`campaign`]: many trials in parallel, failures written at once;
+//! - [`report`]: `report.json`, shard merging, JUnit;
+//! - [`artifact`]: failure artifacts, `trial.json`, atomic writes;
+//! - [`explain`]: readable reports and timelines;
+//! - [`cli`], [`commands`], [`progress`], [`bench`]: the command line.
+
+#![warn(missing_docs)]
+
+pub mod artifact;
+pub mod bench;
+pub mod campaign;
+pub mod cli;
+pub mod commands;
+pub mod explain;
+pub mod progress;
+pub mod report;
+pub mod trial;
+pub mod workload;
+
+use clap::Parser;
+
+/// Runs the command line and returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                commands::EXIT_USAGE
+            } else {
+                0
+            };
+            let _ = err.print();
+            return code;
+        }
+    };
+    let outcome = match cli.command {
+        cli::Command::Campaign(args) => commands::campaign(args),
+        cli::Command::Replay(args) => commands::replay(args),
+        cli::Command::Check(args) => commands::check(args),
+        cli::Command::Merge(args) => commands::merge(args),
+        cli::Command::Bench(args) => commands::bench(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(commands::UsageError(message)) => {
+            eprintln!("raftstorm: {message}");
+            commands::EXIT_USAGE
+        }
+    }
+}

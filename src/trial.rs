@@ -1,0 +1,224 @@
+//! One trial: a seed and a configuration in, a history, a trace and a
+//! verdict out.
+//!
+//! A trial is pure: [`TrialSpec`] (configuration, seed, fault schedule)
+//! determines the history and the trace byte for byte. The spec is what
+//! `trial.json` holds, so a failure replays exactly — even after the
+//! schedule generator changes, because the schedule is stored, not
+//! re-derived.
+
+use crate::workload::{KvWorkload, WorkloadConfig};
+use checker::invariants::{
+    check_liveness, check_safety, LivenessParams, LivenessReport, SafetyReport,
+};
+use checker::linearizability::{self, Budget, ModelKind, ModelSpec, Options};
+use checker::Validity;
+use histories::{History, Trace};
+use nemesis::seeds::{stream, Concern};
+use nemesis::{FaultSchedule, NemesisConfig, TrialOutput, World, WorldConfig, WorldStats};
+use serde::{Deserialize, Serialize};
+
+/// How much checking a trial may cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CheckerConfig {
+    /// Memo entries a key's linearizability search may record before the
+    /// verdict becomes unknown. Deterministic, unlike a time limit.
+    pub max_states: u64,
+    /// How long after the heal a leader must exist.
+    pub election_bound_ms: u64,
+    /// Operations invoked this long after the heal must not end in `info`.
+    pub settle_ms: u64,
+}
+
+impl Default for CheckerConfig {
+    fn default() -> CheckerConfig {
+        CheckerConfig {
+            max_states: 2_000_000,
+            election_bound_ms: 2_000,
+            settle_ms: 1_500,
+        }
+    }
+}
+
+/// Everything that shapes the trials of a campaign.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TrialConfig {
+    /// The cluster, network, clients and timeline.
+    pub world: WorldConfig,
+    /// Which faults, how often.
+    pub nemesis: NemesisConfig,
+    /// Which operations.
+    pub workload: WorkloadConfig,
+    /// Checking budget and liveness bounds.
+    pub checker: CheckerConfig,
+}
+
+impl TrialConfig {
+    /// Checks every part of the configuration.
+    pub fn validate(&self) -> Result<(), String> {
+        self.world.validate()?;
+        self.workload.validate()?;
+        if self.nemesis.interval_ms == 0 || self.nemesis.duration_ms == 0 {
+            return Err("nemesis interval and duration must be positive".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// A trial, fully determined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialSpec {
+    /// The trial's seed: every random stream derives from it.
+    pub seed: u64,
+    /// The configuration.
+    pub config: TrialConfig,
+    /// The faults, as drawn from the seed (or as edited).
+    pub schedule: FaultSchedule,
+}
+
+impl TrialSpec {
+    /// The trial of `seed` under `config`, its schedule drawn from the seed.
+    pub fn generate(config: TrialConfig, seed: u64) -> TrialSpec {
+        let schedule = FaultSchedule::generate(
+            &config.nemesis,
+            config.world.cluster.cluster_size,
+            config.world.timeline.faults,
+            &mut stream(seed, Concern::Schedule),
+        );
+        TrialSpec {
+            seed,
+            config,
+            schedule,
+        }
+    }
+
+    /// Runs the simulation.
+    pub fn run(&self) -> TrialOutput {
+        let workload = KvWorkload::new(self.config.workload, stream(self.seed, Concern::Workload));
+        World::new(
+            self.config.world,
+            self.schedule.clone(),
+            workload,
+            self.seed,
+        )
+        .run()
+    }
+
+    /// The liveness bounds of this trial's timeline.
+    pub fn liveness_params(&self) -> LivenessParams {
+        const NS_PER_MS: u64 = 1_000_000;
+        let timeline = self.config.world.timeline;
+        let checker = self.config.checker;
+        LivenessParams {
+            heal_time_ns: timeline.faults.heal_at_ms * NS_PER_MS,
+            election_bound_ns: checker.election_bound_ms * NS_PER_MS,
+            completion_deadline_ns: timeline.end_ms * NS_PER_MS,
+            settle_ns: checker.settle_ms * NS_PER_MS,
+        }
+    }
+
+    /// Judges a trial's output: safety over the trace, linearizability of
+    /// the history, liveness after the heal.
+    pub fn check(&self, history: &History, trace: &Trace) -> TrialVerdict {
+        let safety = check_safety(trace);
+        let options = Options::new(ModelSpec::new(ModelKind::Kv))
+            .with_budget(Budget {
+                max_states: Some(self.config.checker.max_states),
+                ..Budget::default()
+            })
+            .with_threads(1);
+        let mut linearizability = match linearizability::check_history(history, &options) {
+            Ok(report) => report,
+            Err(err) => panic!("the world recorded a history that does not pair: {err}"),
+        };
+        linearizability.stats.elapsed_ns = 0; // keep verdicts reproducible
+        let liveness = check_liveness(trace, history, &self.liveness_params());
+        TrialVerdict::new(safety, linearizability, liveness)
+    }
+}
+
+/// The result of one check kind in a trial.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The check's stable name (`election-safety`, `linearizability`, ...).
+    pub check: String,
+    /// Its verdict.
+    pub validity: Validity,
+}
+
+/// Everything the checker said about a trial.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialVerdict {
+    /// All checks combined: invalid beats unknown beats valid.
+    pub validity: Validity,
+    /// Each check kind that did not pass, with its verdict.
+    pub failed_checks: Vec<CheckResult>,
+    /// Raft's safety invariants over the trace.
+    pub safety: SafetyReport,
+    /// Linearizability of the client history.
+    pub linearizability: linearizability::Report,
+    /// Recovery after the heal.
+    pub liveness: LivenessReport,
+}
+
+impl TrialVerdict {
+    fn new(
+        safety: SafetyReport,
+        linearizability: linearizability::Report,
+        liveness: LivenessReport,
+    ) -> TrialVerdict {
+        let mut failed_checks: Vec<CheckResult> = safety
+            .violated_invariants()
+            .map(|invariant| CheckResult {
+                check: invariant.name().to_string(),
+                validity: Validity::Invalid,
+            })
+            .collect();
+        for (check, validity) in [
+            ("linearizability", linearizability.validity),
+            ("liveness", liveness.validity),
+        ] {
+            if validity != Validity::Valid {
+                failed_checks.push(CheckResult {
+                    check: check.to_string(),
+                    validity,
+                });
+            }
+        }
+        TrialVerdict {
+            validity: Validity::all(failed_checks.iter().map(|c| c.validity)),
+            failed_checks,
+            safety,
+            linearizability,
+            liveness,
+        }
+    }
+}
+
+/// A trial's output and verdict, with the counters of the run.
+pub struct TrialResult {
+    /// The spec that was run.
+    pub spec: TrialSpec,
+    /// History and trace.
+    pub output: TrialOutput,
+    /// The verdict.
+    pub verdict: TrialVerdict,
+}
+
+impl TrialResult {
+    /// Runs and checks a trial.
+    pub fn of(spec: TrialSpec) -> TrialResult {
+        let output = spec.run();
+        let verdict = spec.check(&output.history, &output.trace);
+        TrialResult {
+            spec,
+            output,
+            verdict,
+        }
+    }
+
+    /// The counters of the simulation.
+    pub fn stats(&self) -> WorldStats {
+        self.output.stats
+    }
+}
