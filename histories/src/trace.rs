@@ -161,7 +161,10 @@ impl fmt::Display for TraceEvent {
             TraceKind::LogAppended { index, term, entry } => {
                 write!(f, "appends {entry} at {index} (term {term})")
             }
-            TraceKind::LogTruncated { from_index, removed } => {
+            TraceKind::LogTruncated {
+                from_index,
+                removed,
+            } => {
                 write!(f, "truncates {removed} entries from {from_index}")
             }
             TraceKind::CommitAdvanced { commit_index } => write!(f, "commits up to {commit_index}"),
@@ -236,6 +239,9 @@ mod tests {
             r#"{"time_ns":7,"node":2,"event":{"type":"log_appended","index":3,"term":2,"entry":{"command":{"client":4,"seq":9}}}}"#
         );
         assert_eq!(serde_json::from_str::<TraceEvent>(&json).unwrap(), event);
-        assert_eq!(event.to_string(), "     0.000ms n2  appends c4.9 at 3 (term 2)");
+        assert_eq!(
+            event.to_string(),
+            "     0.000ms n2  appends c4.9 at 3 (term 2)"
+        );
     }
 }

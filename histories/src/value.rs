@@ -201,7 +201,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<Value, E> {
-        Err(E::custom(format!("expected an integer, found the float {x}")))
+        Err(E::custom(format!(
+            "expected an integer, found the float {x}"
+        )))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
@@ -250,7 +252,10 @@ mod tests {
             Value::Keyword("timed-out".into()),
         ]);
         let json = serde_json::to_string(&value).unwrap();
-        assert_eq!(json, r#"[null,true,-3,":not-a-keyword",{"keyword":"timed-out"}]"#);
+        assert_eq!(
+            json,
+            r#"[null,true,-3,":not-a-keyword",{"keyword":"timed-out"}]"#
+        );
         assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), value);
     }
 

@@ -247,12 +247,14 @@ fn read_field(
             fields.process = Some(process);
         }
         Field::F => {
-            let (value, at) = reader.read_value()?;
-            let f = match value {
-                Value::Keyword(name) | Value::Str(name) => Function::parse(&name),
-                _ => return Err(reader.fault_at(at, "a function name (a keyword such as `:read`)")),
-            };
-            fields.f = Some((f, at));
+            const FUNCTION: &str = "a function name (a keyword such as `:read`)";
+            fields.f = Some(match reader.keyword()? {
+                Some((name, at)) => (Function::parse(name), at),
+                None => match reader.read_value()? {
+                    (Value::Str(name), at) => (Function::parse(&name), at),
+                    (_, at) => return Err(reader.fault_at(at, FUNCTION)),
+                },
+            });
         }
         Field::Key => fields.key = Some(reader.read_value()?.0),
         Field::Value => fields.value = Some(reader.read_value()?.0),
