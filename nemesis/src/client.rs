@@ -15,6 +15,7 @@
 //!
 //! *What* operations to run is not decided here but by a [`Workload`].
 
+use crate::timers::TimerId;
 use crate::world::{Event, World};
 use histories::{Function, OpType, Process, Value};
 use raft_core::{ClientReply, ClientRequest, ClientResponse, KvOp, KvResult, NodeId};
@@ -99,8 +100,6 @@ pub(crate) struct Client {
     pending: Option<Pending>,
     /// Where the client believes the leader is.
     leader_guess: NodeId,
-    /// Invalidates wake-ups scheduled before the last reschedule.
-    token: u64,
     /// The workload has nothing more for this slot.
     done: bool,
 }
@@ -117,7 +116,6 @@ impl<W: Workload> World<W> {
                 seq: 0,
                 pending: None,
                 leader_guess,
-                token: 0,
                 done: false,
             });
             let think_ns = self.think_time_ns();
@@ -130,17 +128,16 @@ impl<W: Workload> World<W> {
             .gen_range(0..=self.config.clients.think_max_ms * NS_PER_MS)
     }
 
+    /// (Re)sets the slot's one wake-up.
     fn wake_client(&mut self, slot: usize, after_ns: u64) {
-        let client = &mut self.clients[slot];
-        client.token += 1;
-        let token = client.token;
-        self.queue
-            .push(self.now_ns + after_ns, Event::ClientWake { slot, token });
+        let seq = self.queue.next_seq();
+        self.timers
+            .arm(TimerId::Client(slot), self.now_ns + after_ns, seq);
     }
 
-    pub(crate) fn client_wake(&mut self, slot: usize, token: u64) {
+    pub(crate) fn client_wake(&mut self, slot: usize) {
         let client = &self.clients[slot];
-        if client.token != token || client.done {
+        if client.done {
             return;
         }
         match &client.pending {

@@ -19,6 +19,7 @@ pub mod network;
 pub mod queue;
 pub mod schedule;
 pub mod seeds;
+mod timers;
 pub mod world;
 
 pub use client::{ClientConfig, NoClients, Workload};

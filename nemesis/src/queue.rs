@@ -3,31 +3,31 @@
 //! The sequence number breaks ties in insertion order, so two events at
 //! the same nanosecond always run in the order they were scheduled — never
 //! in an order that depends on the heap's internals.
+//!
+//! Events can be large (a message with its entries), and a binary heap
+//! moves its elements on every push and pop. So the heap holds only
+//! 16-byte keys — time, sequence number and a slot — and the events wait in
+//! a slab whose slots are reused; an event is moved twice in its life, in
+//! and out.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-struct Scheduled<E> {
+/// A heap key: when, in which order, and where the event waits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
     time_ns: u64,
-    seq: u64,
-    event: E,
+    seq: u32,
+    slot: u32,
 }
 
-impl<E> PartialEq for Scheduled<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time_ns, self.seq) == (other.time_ns, other.seq)
-    }
-}
-
-impl<E> Eq for Scheduled<E> {}
-
-impl<E> PartialOrd for Scheduled<E> {
+impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E> Ord for Scheduled<E> {
+impl Ord for Key {
     /// Reversed, so that the max-heap pops the earliest event first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time_ns, other.seq).cmp(&(self.time_ns, self.seq))
@@ -36,16 +36,15 @@ impl<E> Ord for Scheduled<E> {
 
 /// Events waiting for their time.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Scheduled<E>>,
-    next_seq: u64,
+    heap: BinaryHeap<Key>,
+    slots: Vec<Option<E>>,
+    free_slots: Vec<u32>,
+    next_seq: u32,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-        }
+        EventQueue::with_capacity(0)
     }
 }
 
@@ -54,31 +53,57 @@ impl<E> EventQueue<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(capacity),
+            slots: Vec::with_capacity(capacity),
+            free_slots: Vec::with_capacity(capacity),
             next_seq: 0,
         }
     }
 
+    /// Takes the next sequence number: events and anything ordered with
+    /// them (timers) share one counter.
+    ///
+    /// # Panics
+    /// After 2³² of them (a trial uses a few thousand).
+    pub fn next_seq(&mut self) -> u32 {
+        let seq = self.next_seq;
+        self.next_seq = seq.checked_add(1).expect("at most 2^32 events per trial");
+        seq
+    }
+
     /// Schedules `event` at `time_ns`.
     pub fn push(&mut self, time_ns: u64, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Scheduled {
-            time_ns,
-            seq,
-            event,
-        });
+        let seq = self.next_seq();
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.heap.push(Key { time_ns, seq, slot });
     }
 
     /// The earliest event and its time.
     pub fn pop(&mut self) -> Option<(u64, E)> {
-        self.heap
-            .pop()
-            .map(|scheduled| (scheduled.time_ns, scheduled.event))
+        let key = self.heap.pop()?;
+        let event = self.slots[key.slot as usize]
+            .take()
+            .expect("every key points at a waiting event");
+        self.free_slots.push(key.slot);
+        Some((key.time_ns, event))
     }
 
     /// The time of the earliest event.
     pub fn peek_time_ns(&self) -> Option<u64> {
-        self.heap.peek().map(|scheduled| scheduled.time_ns)
+        self.heap.peek().map(|key| key.time_ns)
+    }
+
+    /// The (time, sequence number) of the earliest event.
+    pub fn peek_key(&self) -> Option<(u64, u32)> {
+        self.heap.peek().map(|key| (key.time_ns, key.seq))
     }
 
     /// Number of waiting events.
@@ -105,5 +130,27 @@ mod tests {
         queue.push(5, "early");
         let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["early", "first at 10", "second at 10", "late"]);
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn slots_are_reused_without_disturbing_the_order() {
+        let mut queue = EventQueue::default();
+        for round in 0..100u64 {
+            queue.push(round * 10 + 5, round * 2);
+            queue.push(round * 10, round * 2 + 1);
+            let (time, _) = queue.pop().unwrap();
+            assert!(time <= round * 10 + 5);
+        }
+        assert!(
+            queue.slots.len() <= 101,
+            "slots reused: {}",
+            queue.slots.len()
+        );
+        let mut last = 0;
+        while let Some((time, _)) = queue.pop() {
+            assert!(time >= last);
+            last = time;
+        }
     }
 }

@@ -18,6 +18,7 @@ use crate::network::{Fate, Network, NetworkConfig};
 use crate::queue::EventQueue;
 use crate::schedule::{Fault, FaultSchedule, FaultWindow};
 use crate::seeds::{stream, Concern};
+use crate::timers::{TimerId, Timers};
 use histories::{EntryId, Function, History, OpType, Process, Recorder, Trace, TraceKind, Value};
 use raft_core::{
     ClientReply, ClientRequest, ClusterConfig, Command, DurableState, Input, Message, Node,
@@ -140,12 +141,8 @@ pub(crate) enum TimerKind {
 pub(crate) enum Event {
     /// A message reaches its receiver.
     Deliver { message: Message, sent_ns: u64 },
-    /// A node's timer fires; stale if the generation moved on.
-    Timer {
-        node: NodeId,
-        kind: TimerKind,
-        generation: u64,
-    },
+    /// A node's timer fired while it was paused (held in its inbox).
+    Timer { node: NodeId, kind: TimerKind },
     /// A client request reaches a node.
     RequestArrives {
         node: NodeId,
@@ -153,8 +150,6 @@ pub(crate) enum Event {
     },
     /// A node's reply reaches a client.
     ReplyArrives { slot: usize, reply: ClientReply },
-    /// A client wakes up; stale if its token moved on.
-    ClientWake { slot: usize, token: u64 },
     /// The schedule's fault number `index` happens.
     Fault { index: usize },
 }
@@ -179,8 +174,6 @@ pub(crate) struct NodeSlot {
     pub paused: bool,
     /// Events that arrived while paused, in arrival order.
     pub inbox: Vec<Event>,
-    pub election_generation: u64,
-    pub heartbeat_generation: u64,
     /// Timer durations are multiplied by this, in thousandths.
     pub skew_permille: u32,
     pub incarnation: u32,
@@ -207,6 +200,7 @@ pub struct World<W: Workload> {
     pub(crate) seed: u64,
     pub(crate) now_ns: u64,
     pub(crate) queue: EventQueue<Event>,
+    pub(crate) timers: Timers,
     pub(crate) nodes: Vec<NodeSlot>,
     pub(crate) network: Network,
     pub(crate) network_rng: Pcg32,
@@ -240,6 +234,7 @@ impl<W: Workload> World<W> {
             seed,
             now_ns: 0,
             queue: EventQueue::with_capacity(1024),
+            timers: Timers::new(size as usize, config.clients.count as usize),
             nodes: Vec::with_capacity(size as usize),
             network: Network::new(config.network, size),
             network_rng: stream(seed, Concern::Network),
@@ -263,8 +258,6 @@ impl<W: Workload> World<W> {
                 disk: DurableState::default(),
                 paused: false,
                 inbox: Vec::new(),
-                election_generation: 0,
-                heartbeat_generation: 0,
                 skew_permille: 1000,
                 incarnation: 0,
                 messages_received: 0,
@@ -282,17 +275,43 @@ impl<W: Workload> World<W> {
     /// Runs until virtual time `until_ms` (or the end of the trial).
     pub fn run_until(&mut self, until_ms: u64) {
         let until_ns = until_ms.min(self.config.timeline.end_ms) * NS_PER_MS;
-        while let Some(time_ns) = self.queue.peek_time_ns() {
-            if time_ns > until_ns {
+        loop {
+            let event = self.queue.peek_key();
+            let timer = self.timers.peek();
+            let next = match (event, timer) {
+                (Some(event), Some(timer)) => event.min(timer),
+                (Some(only), None) | (None, Some(only)) => only,
+                (None, None) => break,
+            };
+            if next.0 > until_ns {
                 break;
             }
-            let (time_ns, event) = self.queue.pop().expect("peeked");
-            debug_assert!(time_ns >= self.now_ns, "time never goes backwards");
-            self.now_ns = time_ns;
+            debug_assert!(next.0 >= self.now_ns, "time never goes backwards");
+            self.now_ns = next.0;
             self.stats.events += 1;
-            self.dispatch(event);
+            if timer == Some(next) {
+                let timer = self.timers.pop().expect("peeked");
+                self.fire(timer);
+            } else {
+                let (_, event) = self.queue.pop().expect("peeked");
+                self.dispatch(event);
+            }
         }
         self.now_ns = self.now_ns.max(until_ns);
+    }
+
+    fn fire(&mut self, timer: TimerId) {
+        match timer {
+            TimerId::Election(node) => self.dispatch(Event::Timer {
+                node,
+                kind: TimerKind::Election,
+            }),
+            TimerId::Heartbeat(node) => self.dispatch(Event::Timer {
+                node,
+                kind: TimerKind::Heartbeat,
+            }),
+            TimerId::Client(slot) => self.client_wake(slot),
+        }
     }
 
     /// Runs the whole trial and returns what it produced.
@@ -330,14 +349,15 @@ impl<W: Workload> World<W> {
         }
         match event {
             Event::Deliver { message, sent_ns } => self.deliver(message, sent_ns),
-            Event::Timer {
-                node,
-                kind,
-                generation,
-            } => self.fire_timer(node, kind, generation),
+            Event::Timer { node, kind } => {
+                let input = match kind {
+                    TimerKind::Election => Input::ElectionTimeout,
+                    TimerKind::Heartbeat => Input::HeartbeatDue,
+                };
+                self.step(node, input);
+            }
             Event::RequestArrives { node, request } => self.step(node, Input::Client(request)),
             Event::ReplyArrives { slot, reply } => self.client_reply(slot, reply),
-            Event::ClientWake { slot, token } => self.client_wake(slot, token),
             Event::Fault { index } => {
                 let fault = self.schedule.faults[index].fault.clone();
                 self.inject(&fault);
@@ -363,22 +383,6 @@ impl<W: Workload> World<W> {
         self.step(message.to, Input::Message(message));
     }
 
-    fn fire_timer(&mut self, node: NodeId, kind: TimerKind, generation: u64) {
-        let slot = &self.nodes[node as usize];
-        let current = match kind {
-            TimerKind::Election => slot.election_generation,
-            TimerKind::Heartbeat => slot.heartbeat_generation,
-        };
-        if generation != current {
-            return; // re-armed or cancelled since
-        }
-        let input = match kind {
-            TimerKind::Election => Input::ElectionTimeout,
-            TimerKind::Heartbeat => Input::HeartbeatDue,
-        };
-        self.step(node, input);
-    }
-
     /// Feeds one input to a live node and carries out its `Ready`.
     pub(crate) fn step(&mut self, id: NodeId, input: Input) {
         let node = self.nodes[id as usize]
@@ -400,7 +404,7 @@ impl<W: Workload> World<W> {
 
     /// Persists, records, sends, replies and arms timers, in that order:
     /// nothing leaves a node before its disk holds what it depends on.
-    fn carry_out(&mut self, id: NodeId, ready: Ready) {
+    fn carry_out(&mut self, id: NodeId, mut ready: Ready) {
         let slot = &mut self.nodes[id as usize];
         slot.disk.persist(&ready);
         debug_assert!(
@@ -410,13 +414,13 @@ impl<W: Workload> World<W> {
             }),
             "n{id}'s disk must match what it persisted"
         );
-        for event in ready.events {
+        for event in ready.events.drain(..) {
             self.record_node_event(id, event);
         }
-        for message in ready.messages {
+        for message in ready.messages.drain(..) {
             self.send(message);
         }
-        for reply in ready.replies {
+        for reply in ready.replies.drain(..) {
             self.route_reply(reply);
         }
         if let Some(after_us) = ready.election_timer_us {
@@ -425,25 +429,20 @@ impl<W: Workload> World<W> {
         if let Some(after_us) = ready.heartbeat_timer_us {
             self.arm_timer(id, TimerKind::Heartbeat, after_us);
         }
+        if let Some(node) = self.nodes[id as usize].node.as_mut() {
+            node.recycle(ready);
+        }
     }
 
     fn arm_timer(&mut self, node: NodeId, kind: TimerKind, after_us: u64) {
-        let slot = &mut self.nodes[node as usize];
-        let generation = match kind {
-            TimerKind::Election => &mut slot.election_generation,
-            TimerKind::Heartbeat => &mut slot.heartbeat_generation,
+        let skew_permille = u64::from(self.nodes[node as usize].skew_permille);
+        let scaled_ns = after_us * NS_PER_US * skew_permille / 1000;
+        let id = match kind {
+            TimerKind::Election => TimerId::Election(node),
+            TimerKind::Heartbeat => TimerId::Heartbeat(node),
         };
-        *generation += 1;
-        let generation = *generation;
-        let scaled_ns = after_us * NS_PER_US * u64::from(slot.skew_permille) / 1000;
-        self.queue.push(
-            self.now_ns + scaled_ns,
-            Event::Timer {
-                node,
-                kind,
-                generation,
-            },
-        );
+        let seq = self.queue.next_seq();
+        self.timers.arm(id, self.now_ns + scaled_ns, seq);
     }
 
     fn send(&mut self, message: Message) {
@@ -577,8 +576,8 @@ impl<W: Workload> World<W> {
         }
         slot.paused = false;
         slot.inbox.clear();
-        slot.election_generation += 1;
-        slot.heartbeat_generation += 1;
+        self.timers.disarm(TimerId::Election(id));
+        self.timers.disarm(TimerId::Heartbeat(id));
         self.trace.record(self.now_ns, id, TraceKind::Crashed);
     }
 

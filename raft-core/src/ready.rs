@@ -117,6 +117,17 @@ impl Ready {
     pub fn is_empty(&self) -> bool {
         *self == Ready::default()
     }
+
+    /// Empties every part, keeping the buffers' capacity.
+    pub fn clear(&mut self) {
+        self.hard_state = None;
+        self.log_writes.clear();
+        self.messages.clear();
+        self.replies.clear();
+        self.events.clear();
+        self.election_timer_us = None;
+        self.heartbeat_timer_us = None;
+    }
 }
 
 /// What a node keeps on disk: its hard state and its log. The embedder

@@ -1,0 +1,127 @@
+//! Timers, kept apart from the event queue.
+//!
+//! Each node has an election and a heartbeat timer and each client one
+//! wake-up; re-arming a timer replaces its previous deadline. Kept in the
+//! event queue, every replaced deadline would linger there as a stale event
+//! to pop and discard (a client re-arms on every operation). Here a timer
+//! is one slot; the earliest is found by a scan over a few dozen slots,
+//! which is cheaper than the heap traffic it saves. Deadlines carry a
+//! sequence number from the event queue's counter, so timers and events
+//! at the same instant still run in the order they were scheduled.
+
+use raft_core::NodeId;
+
+/// Which timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimerId {
+    /// A node's election timer.
+    Election(NodeId),
+    /// A node's heartbeat timer.
+    Heartbeat(NodeId),
+    /// A client slot's wake-up.
+    Client(usize),
+}
+
+const UNARMED: (u64, u32) = (u64::MAX, u32::MAX);
+
+/// Every timer's deadline, as (time, sequence number).
+pub(crate) struct Timers {
+    nodes: usize,
+    due: Vec<(u64, u32)>,
+    /// The slot with the earliest deadline, if any is armed.
+    earliest: Option<usize>,
+}
+
+impl Timers {
+    pub fn new(nodes: usize, clients: usize) -> Timers {
+        Timers {
+            nodes,
+            due: vec![UNARMED; 2 * nodes + clients],
+            earliest: None,
+        }
+    }
+
+    fn slot(&self, id: TimerId) -> usize {
+        match id {
+            TimerId::Election(node) => 2 * node as usize,
+            TimerId::Heartbeat(node) => 2 * node as usize + 1,
+            TimerId::Client(client) => 2 * self.nodes + client,
+        }
+    }
+
+    fn id(&self, slot: usize) -> TimerId {
+        if slot >= 2 * self.nodes {
+            TimerId::Client(slot - 2 * self.nodes)
+        } else if slot % 2 == 0 {
+            TimerId::Election((slot / 2) as NodeId)
+        } else {
+            TimerId::Heartbeat((slot / 2) as NodeId)
+        }
+    }
+
+    /// Sets (or replaces) the deadline of `id`.
+    pub fn arm(&mut self, id: TimerId, time_ns: u64, seq: u32) {
+        let slot = self.slot(id);
+        self.due[slot] = (time_ns, seq);
+        match self.earliest {
+            Some(earliest) if earliest == slot => self.rescan(),
+            Some(earliest) if self.due[earliest] <= (time_ns, seq) => {}
+            _ => self.earliest = Some(slot),
+        }
+    }
+
+    /// Cancels `id`.
+    pub fn disarm(&mut self, id: TimerId) {
+        let slot = self.slot(id);
+        self.due[slot] = UNARMED;
+        if self.earliest == Some(slot) {
+            self.rescan();
+        }
+    }
+
+    fn rescan(&mut self) {
+        self.earliest = self
+            .due
+            .iter()
+            .enumerate()
+            .filter(|(_, due)| **due != UNARMED)
+            .min_by_key(|(_, due)| **due)
+            .map(|(slot, _)| slot);
+    }
+
+    /// The earliest deadline as (time, sequence number).
+    pub fn peek(&self) -> Option<(u64, u32)> {
+        self.earliest.map(|slot| self.due[slot])
+    }
+
+    /// Removes the earliest timer and says which it was.
+    pub fn pop(&mut self) -> Option<TimerId> {
+        let slot = self.earliest?;
+        self.due[slot] = UNARMED;
+        self.rescan();
+        Some(self.id(slot))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_earliest_deadline_fires_first_and_rearming_replaces() {
+        let mut timers = Timers::new(2, 1);
+        timers.arm(TimerId::Election(1), 50, 0);
+        timers.arm(TimerId::Client(0), 30, 1);
+        timers.arm(TimerId::Heartbeat(0), 30, 2);
+        timers.arm(TimerId::Election(1), 10, 3); // replaces its 50
+        assert_eq!(timers.peek(), Some((10, 3)));
+        assert_eq!(timers.pop(), Some(TimerId::Election(1)));
+        assert_eq!(
+            timers.pop(),
+            Some(TimerId::Client(0)),
+            "ties go to the lower sequence number"
+        );
+        timers.disarm(TimerId::Heartbeat(0));
+        assert_eq!(timers.pop(), None);
+    }
+}
