@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod invariants;
 pub mod linearizability;
 pub mod verdict;
