@@ -80,13 +80,15 @@ impl Timers {
     }
 
     fn rescan(&mut self) {
-        self.earliest = self
-            .due
-            .iter()
-            .enumerate()
-            .filter(|(_, due)| **due != UNARMED)
-            .min_by_key(|(_, due)| **due)
-            .map(|(slot, _)| slot);
+        // Unarmed slots hold the largest key, so a plain minimum finds the
+        // earliest armed one.
+        let mut earliest = 0;
+        for slot in 1..self.due.len() {
+            if self.due[slot] < self.due[earliest] {
+                earliest = slot;
+            }
+        }
+        self.earliest = (self.due.get(earliest) != Some(&UNARMED) && !self.due.is_empty()).then_some(earliest);
     }
 
     /// The earliest deadline as (time, sequence number).

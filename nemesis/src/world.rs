@@ -243,7 +243,9 @@ impl<W: Workload> World<W> {
             workload,
             schedule,
             history: Recorder::new(),
-            trace: Trace::default(),
+            trace: Trace {
+                events: Vec::with_capacity(4096),
+            },
             stats: WorldStats::default(),
             delivery_log: None,
         };

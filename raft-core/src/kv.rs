@@ -180,25 +180,43 @@ impl KvStore {
             }
         }
         let result = self.execute(&command.op);
-        self.sessions.insert(
-            command.client,
-            Session {
-                last_seq: command.seq,
-                last_result: result.clone(),
-            },
-        );
+        match self.sessions.get_mut(&command.client) {
+            Some(session) => {
+                session.last_seq = command.seq;
+                session.last_result.clone_from(&result);
+            }
+            None => {
+                let session = Session {
+                    last_seq: command.seq,
+                    last_result: result.clone(),
+                };
+                self.sessions.insert(command.client, session);
+            }
+        }
         Applied::Fresh(result)
     }
 
     fn execute(&mut self, op: &KvOp) -> KvResult {
         match op {
             KvOp::Get { key } => self.read(key),
+            // Updates in place when the key exists: no key allocation, and
+            // the value's buffer is reused.
             KvOp::Put { key, value } => {
-                self.data.insert(key.clone(), value.clone());
+                match self.data.get_mut(key) {
+                    Some(current) => current.clone_from(value),
+                    None => {
+                        self.data.insert(key.clone(), value.clone());
+                    }
+                }
                 KvResult::Done
             }
             KvOp::Append { key, value } => {
-                self.data.entry(key.clone()).or_default().push_str(value);
+                match self.data.get_mut(key) {
+                    Some(current) => current.push_str(value),
+                    None => {
+                        self.data.insert(key.clone(), value.clone());
+                    }
+                }
                 KvResult::Done
             }
             KvOp::Cas { key, expected, new } => match self.data.get_mut(key) {
