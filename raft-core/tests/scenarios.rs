@@ -67,6 +67,72 @@ fn election_timeouts_with_and_without_a_heartbeat_in_between() {
     );
 }
 
+/// Figure 6: logs of entries (term, command) per index. The leader holds
+/// eight entries, entries 1–7 are on a majority; after the leader (here
+/// re-elected for term 4) repairs every follower, every state machine has
+/// applied the same commands in the same order: x = 4, y = 7.
+#[test]
+fn figure_6_logs_converge_and_every_state_machine_applies_the_same_commands() {
+    let commands = [
+        ("x", "3"),
+        ("y", "1"),
+        ("y", "9"),
+        ("x", "2"),
+        ("x", "0"),
+        ("y", "7"),
+        ("x", "5"),
+        ("x", "4"),
+    ];
+    let terms = [1, 1, 1, 2, 3, 3, 3, 3];
+    let log_of = |len: usize| {
+        RaftLog::from_entries(
+            (0..len)
+                .map(|i| Entry {
+                    term: terms[i],
+                    command: Command::Client(std::sync::Arc::new(ClientCommand {
+                        client: 1,
+                        seq: i as u64 + 1,
+                        op: put(commands[i].0, commands[i].1),
+                    })),
+                })
+                .collect(),
+        )
+    };
+    let disks = [8, 5, 8, 2, 7]
+        .into_iter()
+        .map(|len| DurableState {
+            hard_state: HardState {
+                current_term: 3,
+                voted_for: None,
+            },
+            log: log_of(len),
+        })
+        .collect();
+    let config = ClusterConfig {
+        cluster_size: 5,
+        ..ClusterConfig::default()
+    };
+    let mut cluster = Cluster::from_disks(config, disks);
+    cluster.call(0, Node::become_candidate);
+    cluster.deliver_all();
+    assert_eq!(cluster.node(0).role(), Role::Leader);
+    cluster.heartbeat(0);
+    cluster.deliver_all();
+    for node in 0..5 {
+        let state = cluster.node(node);
+        assert_eq!(
+            cluster.log_terms(node),
+            [1, 1, 1, 2, 3, 3, 3, 3, 4],
+            "n{node}"
+        );
+        assert_eq!(state.last_applied(), 9, "n{node}");
+        assert_eq!(
+            (state.kv().value("x"), state.kv().value("y")),
+            (Some("4"), Some("7"))
+        );
+    }
+}
+
 /// Figure 7: a leader of term 8 and followers (a)–(f) with missing,
 /// extra and conflicting entries. The leader brings every log to match its
 /// own, keeping the matching prefixes.
