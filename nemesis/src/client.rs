@@ -1,7 +1,7 @@
 //! Clients: how a client talks to a Raft cluster, and what it records.
 //!
 //! Each client slot runs one operation at a time, like a Jepsen process.
-//! It sends the request to the node it believes leads, follows redirects,
+//! It sends each request first to its home node, follows redirects,
 //! retries on silence at the next node, and gives up when the operation's
 //! deadline passes. Retries reuse the request's session and sequence number,
 //! so Raft applies the operation at most once however often it arrives.
@@ -98,8 +98,10 @@ pub(crate) struct Client {
     /// Last sequence number used in the session.
     seq: u64,
     pending: Option<Pending>,
-    /// Where the client believes the leader is.
-    leader_guess: NodeId,
+    /// The node each operation is first sent to. Like Jepsen's clients,
+    /// each is bound to one node: a client bound to a deposed leader keeps
+    /// asking it, which is how stale reads get caught.
+    home: NodeId,
     /// The workload has nothing more for this slot.
     done: bool,
 }
@@ -110,12 +112,12 @@ impl<W: Workload> World<W> {
     pub(crate) fn start_clients(&mut self) {
         let size = self.config.cluster.cluster_size;
         for slot in 0..self.config.clients.count as usize {
-            let leader_guess = self.client_rng.gen_range(0..size);
+            let home = (slot as u32 + self.client_rng.gen_range(0..size)) % size;
             self.clients.push(Client {
                 process: slot as u64,
                 seq: 0,
                 pending: None,
-                leader_guess,
+                home,
                 done: false,
             });
             let think_ns = self.think_time_ns();
@@ -176,7 +178,7 @@ impl<W: Workload> World<W> {
             op,
             seq: client.seq,
             deadline_ns,
-            target: client.leader_guess,
+            target: client.home,
             silence_on_wake: false,
         });
         self.attempt(slot);
@@ -260,7 +262,6 @@ impl<W: Workload> World<W> {
     fn complete(&mut self, slot: usize, result: KvResult) {
         let client = &mut self.clients[slot];
         let pending = client.pending.take().expect("completing a pending op");
-        client.leader_guess = pending.target;
         let process = client.process;
         let (kind, f, key, value, error) = completion_fields(&pending.op, result);
         self.history.record(
@@ -294,7 +295,6 @@ impl<W: Workload> World<W> {
             }
         };
         pending.silence_on_wake = false;
-        client.leader_guess = pending.target;
         let delay_ns = delay_ns.min(pending.deadline_ns.saturating_sub(self.now_ns));
         self.wake_client(slot, delay_ns);
     }

@@ -88,7 +88,8 @@ impl Timers {
                 earliest = slot;
             }
         }
-        self.earliest = (self.due.get(earliest) != Some(&UNARMED) && !self.due.is_empty()).then_some(earliest);
+        self.earliest =
+            (self.due.get(earliest) != Some(&UNARMED) && !self.due.is_empty()).then_some(earliest);
     }
 
     /// The earliest deadline as (time, sequence number).
