@@ -52,7 +52,7 @@ impl Timers {
     fn id(&self, slot: usize) -> TimerId {
         if slot >= 2 * self.nodes {
             TimerId::Client(slot - 2 * self.nodes)
-        } else if slot % 2 == 0 {
+        } else if slot.is_multiple_of(2) {
             TimerId::Election((slot / 2) as NodeId)
         } else {
             TimerId::Heartbeat((slot / 2) as NodeId)
