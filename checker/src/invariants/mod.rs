@@ -1,1 +1,44 @@
-//! Raft safety invariants over a cluster trace.
+//! Raft's safety invariants over a cluster trace, and liveness after the
+//! heal.
+//!
+//! [`check_safety`] reads a [`Trace`](histories::Trace) once, front to back,
+//! rebuilding what every node holds — role, term, votes, log, commitIndex,
+//! applied index — and checks each event against the five properties of
+//! Figure 3 of the Raft paper plus four per-node rules whose breach is how
+//! planted bugs usually start (see [`Invariant`]). Each [`Violation`] names
+//! the nodes, term and index involved and carries the trace events that
+//! prove it. The pass is linear in the trace (elections aside, which scan
+//! the committed entries once each) and allocates only as the state grows.
+//!
+//! [`check_liveness`] is a separate verdict: after the faults are healed, a
+//! leader must emerge within a bound, and client operations must complete.
+//!
+//! ```
+//! use checker::invariants::{check_safety, Invariant};
+//! use histories::{Role, Trace, TraceKind};
+//!
+//! let mut trace = Trace::default();
+//! trace.record(1_000, 0, TraceKind::RoleChanged { role: Role::Leader, term: 1 });
+//! trace.record(2_000, 1, TraceKind::RoleChanged { role: Role::Leader, term: 1 });
+//! let report = check_safety(&trace);
+//! assert_eq!(report.violated_invariants().collect::<Vec<_>>(), [Invariant::ElectionSafety]);
+//! assert_eq!(report.violations[0].nodes, [0, 1]);
+//! ```
+
+mod applying;
+mod commitment;
+mod elections;
+mod entries;
+mod invariant;
+mod liveness;
+mod logs;
+mod nodes;
+mod report;
+mod safety;
+
+pub use invariant::Invariant;
+pub use liveness::{
+    check_liveness, LeaderSighting, LivenessParams, LivenessProblem, LivenessReport, MAX_OPS_LISTED,
+};
+pub use report::{SafetyReport, Violation, MAX_VIOLATIONS_PER_INVARIANT};
+pub use safety::check_safety;

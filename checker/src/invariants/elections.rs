@@ -1,0 +1,160 @@
+//! Leaders, terms and votes: Election Safety, Monotonic Term, Single Vote.
+
+use super::commitment::Leadership;
+use super::invariant::Invariant;
+use super::nodes::Vote;
+use super::report::Draft;
+use super::safety::Pass;
+use histories::{NodeId, Role};
+
+impl Pass<'_> {
+    /// A node took `role` in `term`.
+    pub(crate) fn on_role_changed(&mut self, position: usize, slot: usize, role: Role, term: u64) {
+        self.check_term_not_lower(position, slot, term, "moves to");
+        let state = self.nodes.get_mut(slot);
+        let id = state.id;
+        let was_leading_this_term = state.role == Role::Leader && state.term == term;
+        if state.term != term || state.term_event.is_none() {
+            state.term = term;
+            state.term_event = Some(position);
+        }
+        state.role = role;
+        match role {
+            Role::Follower => state.leadership = None,
+            Role::Candidate => {
+                state.leadership = None;
+                // A candidate votes for itself: that is its vote of the term.
+                self.record_vote(position, slot, term, id);
+            }
+            Role::Leader if was_leading_this_term => {}
+            Role::Leader => self.on_elected(position, slot, term),
+        }
+    }
+
+    /// A node became leader of `term`: one leader per term, and its log
+    /// must hold everything committed before.
+    fn on_elected(&mut self, position: usize, slot: usize, term: u64) {
+        let state = self.nodes.get(slot);
+        let leadership = Leadership {
+            node: state.id,
+            term,
+            last_index: state.last_index(),
+            last_term: state.last_term(),
+            event: position,
+        };
+        let number = self.leaderships.len();
+        match self.leader_of_term.get(&term) {
+            Some(&first) => {
+                let first = self.leaderships[first];
+                if first.node != leadership.node {
+                    self.report.report(Invariant::ElectionSafety, || Draft {
+                        message: format!(
+                            "n{} and n{} are both leaders of term {term}",
+                            first.node, leadership.node
+                        ),
+                        nodes: vec![first.node, leadership.node],
+                        term: Some(term),
+                        index: None,
+                        events: vec![first.event, position],
+                    });
+                }
+            }
+            None => {
+                self.leader_of_term.insert(term, number);
+            }
+        }
+        self.check_completeness_at_election(&leadership, slot);
+        self.leaderships.push(leadership);
+        self.max_leader_term = self.max_leader_term.max(term);
+        self.nodes.get_mut(slot).leadership = Some(number);
+    }
+
+    /// A node's term may only grow; `doing` says how it changed
+    /// ("moves to", "restarts in").
+    pub(crate) fn check_term_not_lower(
+        &mut self,
+        position: usize,
+        slot: usize,
+        term: u64,
+        doing: &str,
+    ) {
+        let state = self.nodes.get(slot);
+        if term >= state.term {
+            return;
+        }
+        let (id, before, before_event) = (state.id, state.term, state.term_event);
+        self.report.report(Invariant::MonotonicTerm, || Draft {
+            message: format!("n{id} {doing} term {term} after being in term {before}"),
+            nodes: vec![id],
+            term: Some(term),
+            index: None,
+            events: before_event.into_iter().chain([position]).collect(),
+        });
+    }
+
+    /// A node voted for `candidate` in `term` (itself, when it stood).
+    pub(crate) fn record_vote(
+        &mut self,
+        position: usize,
+        slot: usize,
+        term: u64,
+        candidate: NodeId,
+    ) {
+        let state = self.nodes.get_mut(slot);
+        let id = state.id;
+        match state.votes.in_term(term) {
+            None => state.votes.record(Vote {
+                term,
+                candidate,
+                event: position,
+            }),
+            Some(earlier) if earlier.candidate == candidate => {}
+            Some(earlier) => self.report.report(Invariant::SingleVote, || Draft {
+                message: format!(
+                    "n{id} votes for n{candidate} in term {term} after voting for n{} in it",
+                    earlier.candidate
+                ),
+                nodes: vec![id, candidate, earlier.candidate],
+                term: Some(term),
+                index: None,
+                events: vec![earlier.event, position],
+            }),
+        }
+    }
+
+    /// A restarted node must come back with the term it had and the vote it
+    /// gave in that term: both were on disk.
+    pub(crate) fn check_restored_term(
+        &mut self,
+        position: usize,
+        slot: usize,
+        term: u64,
+        voted_for: Option<NodeId>,
+    ) {
+        self.check_term_not_lower(position, slot, term, "restarts in");
+        let state = self.nodes.get(slot);
+        let id = state.id;
+        let earlier = state.votes.in_term(term);
+        match (earlier, voted_for) {
+            (None, Some(candidate)) => self.record_vote(position, slot, term, candidate),
+            (Some(earlier), restored) if restored != Some(earlier.candidate) => {
+                let restored_text = match restored {
+                    Some(candidate) => format!("believing it voted for n{candidate}"),
+                    None => "having voted for nobody".to_string(),
+                };
+                self.report.report(Invariant::SingleVote, || Draft {
+                    message: format!(
+                        "n{id} restarts in term {term} {restored_text}, but it voted for n{} \
+                         in that term: it may vote twice",
+                        earlier.candidate
+                    ),
+                    nodes: vec![id, earlier.candidate],
+                    term: Some(term),
+                    index: None,
+                    events: vec![earlier.event, position],
+                });
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The safety pass: one walk over the trace, every invariant at once.
+//!
+//! The pass rebuilds what each node holds — role, term, votes, log,
+//! commitIndex, applied index — from the events alone, and checks each
+//! event against that picture the moment it arrives. The checks live next
+//! to the state they read: [`elections`](super::elections) (leaders, terms,
+//! votes), [`logs`](super::logs) (appends and truncations),
+//! [`commitment`](super::commitment) (commits and Leader Completeness) and
+//! [`applying`](super::applying) (the state machine). Every step is O(1)
+//! amortized except three rare ones: an election scans the committed
+//! entries once, a restart's first commit re-walks the prefix it commits,
+//! and a commit behind a later leader looks that leader's log up by term
+//! runs.
+
+use super::applying::AppliedLedger;
+use super::commitment::{Committed, Leadership};
+use super::entries::EntryIndex;
+use super::nodes::NodeTable;
+use super::report::{Recorder, SafetyReport};
+use histories::{NodeId, Trace, TraceKind};
+use std::collections::BTreeMap;
+
+/// Checks every safety [`Invariant`](super::Invariant) over `trace` in one
+/// pass, and reports the first few violations of each.
+///
+/// The trace may be anything, including hand-made nonsense: the pass never
+/// panics, and its memory is bounded by the number of events.
+pub fn check_safety(trace: &Trace) -> SafetyReport {
+    let mut pass = Pass::new(trace);
+    for (position, event) in trace.events.iter().enumerate() {
+        if let Some(node) = event.node {
+            pass.step(position, node, &event.event);
+        }
+    }
+    pass.report.finish()
+}
+
+/// Everything the pass knows after the events read so far.
+pub(crate) struct Pass<'t> {
+    /// Each node's state.
+    pub nodes: NodeTable,
+    /// Every `(index, term)` ever appended (Log Matching, log lookups).
+    pub entries: EntryIndex,
+    /// By index − 1: the first entry known committed there.
+    pub committed: Vec<Option<Committed>>,
+    /// Every leader elected, in trace order.
+    pub leaderships: Vec<Leadership>,
+    /// The first leader of each term, as a position in `leaderships`.
+    pub leader_of_term: BTreeMap<u64, usize>,
+    /// The highest term any leader was elected in (0 before any).
+    pub max_leader_term: u64,
+    /// What was applied at each index, by any node.
+    pub applied: AppliedLedger,
+    /// The violations found.
+    pub report: Recorder<'t>,
+}
+
+impl<'t> Pass<'t> {
+    fn new(trace: &'t Trace) -> Pass<'t> {
+        Pass {
+            nodes: NodeTable::default(),
+            entries: EntryIndex::default(),
+            committed: Vec::new(),
+            leaderships: Vec::new(),
+            leader_of_term: BTreeMap::new(),
+            max_leader_term: 0,
+            applied: AppliedLedger::new(trace.events.len()),
+            report: Recorder::new(trace),
+        }
+    }
+
+    /// Checks one event of `node` and updates the picture.
+    fn step(&mut self, position: usize, node: NodeId, event: &TraceKind) {
+        let slot = self.nodes.slot(node);
+        match *event {
+            TraceKind::RoleChanged { role, term } => {
+                self.on_role_changed(position, slot, role, term)
+            }
+            TraceKind::VoteGranted { term, candidate } => {
+                self.record_vote(position, slot, term, candidate)
+            }
+            TraceKind::LogAppended { index, term, entry } => {
+                self.on_appended(position, slot, index, term, entry)
+            }
+            TraceKind::LogTruncated { from_index, .. } => {
+                self.on_truncated(position, slot, from_index)
+            }
+            TraceKind::CommitAdvanced { commit_index } => {
+                self.on_commit_advanced(position, slot, commit_index)
+            }
+            TraceKind::Applied { index, term, entry } => {
+                self.on_applied(position, slot, index, term, entry)
+            }
+            TraceKind::Crashed => {
+                let state = self.nodes.get_mut(slot);
+                state.running = false;
+                state.lose_volatile_state();
+            }
+            TraceKind::Restarted {
+                term,
+                voted_for,
+                last_log_index,
+            } => {
+                self.check_restored_term(position, slot, term, voted_for);
+                self.check_restored_log(position, slot, last_log_index);
+                let state = self.nodes.get_mut(slot);
+                state.running = true;
+                state.lose_volatile_state();
+                if state.term != term {
+                    state.term = term;
+                    state.term_event = Some(position);
+                }
+            }
+            TraceKind::Paused | TraceKind::Resumed | TraceKind::Nemesis { .. } => {}
+        }
+    }
+}
