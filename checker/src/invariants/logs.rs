@@ -125,10 +125,14 @@ impl Pass<'_> {
             let first_removed = state.entry_at(from_index).map(|e| e.event);
             let (id, leader_term) = (state.id, state.term);
             let elected = self.leader_event(slot);
+            let removed = if from_index == last_index {
+                format!("entry {from_index}")
+            } else {
+                format!("entries {from_index} to {last_index}")
+            };
             self.report.report(Invariant::LeaderAppendOnly, || Draft {
                 message: format!(
-                    "n{id}, leader of term {leader_term}, deletes entries {from_index} to \
-                     {last_index} of its log"
+                    "n{id}, leader of term {leader_term}, deletes {removed} of its log"
                 ),
                 nodes: vec![id],
                 term: Some(leader_term),

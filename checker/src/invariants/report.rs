@@ -32,10 +32,9 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     /// A paragraph: the invariant and the message, then what it names, then
-    /// one proving event a line.
+    /// one proving event a line (with its trace position). No final newline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "[{}] {}", self.invariant, self.message)?;
-        f.write_str("  nodes:")?;
+        write!(f, "[{}] {}\n  nodes:", self.invariant, self.message)?;
         for node in &self.nodes {
             write!(f, " n{node}")?;
         }
@@ -45,9 +44,8 @@ impl fmt::Display for Violation {
         if let Some(index) = self.index {
             write!(f, "  index: {index}")?;
         }
-        writeln!(f)?;
         for (position, event) in &self.events {
-            writeln!(f, "    #{position:<6} {event}")?;
+            write!(f, "\n    #{position:<6} {event}")?;
         }
         Ok(())
     }
