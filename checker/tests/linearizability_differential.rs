@@ -112,9 +112,16 @@ fn brute_force(kind: ModelKind, init: &Value, ops: &[Operation]) -> bool {
             Role::Optional => Some((op, false)),
         })
         .collect();
-    let mut placed = vec![false; relevant.len()];
+    linearizable(init, &relevant)
+}
+
+/// True when some order of `ops` (each with whether it is required)
+/// respecting real time, with every required one and any subset of the
+/// others, is legal.
+fn linearizable(init: &Value, ops: &[(&Operation, bool)]) -> bool {
+    let mut placed = vec![false; ops.len()];
     let mut registers: BTreeMap<Option<Value>, Value> = BTreeMap::new();
-    search_orders(&relevant, &mut placed, &mut registers, init)
+    search_orders(ops, &mut placed, &mut registers, init)
 }
 
 fn search_orders(
@@ -602,6 +609,34 @@ fn assert_counterexample_holds(
     }
 }
 
+/// The failed operation is the first that cannot be linearized: no order
+/// fits every operation that completed up to its completion, while one fits
+/// every operation that completed before it. In such a cut, operations that
+/// completed later are optional, with the results they eventually returned.
+fn assert_first_failure(kind: ModelKind, init: &Value, ops: &[Operation], cx: &Counterexample) {
+    let completion = cx.failed_op.complete_index.unwrap();
+    let linearizable_through = |last: u64| {
+        let cut: Vec<(&Operation, bool)> = ops
+            .iter()
+            .filter(|op| op.invoke_index <= last && op.key == cx.key)
+            .filter_map(|op| match role(kind, op) {
+                Role::Skip => None,
+                Role::Optional => Some((op, false)),
+                Role::Required => Some((op, op.complete_index.unwrap() <= last)),
+            })
+            .collect();
+        linearizable(init, &cut)
+    };
+    assert!(
+        linearizable_through(completion - 1),
+        "the history cut before the failed op is linearizable: {cx}"
+    );
+    assert!(
+        !linearizable_through(completion),
+        "the history cut after the failed op is not: {cx}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // The tests.
 // ---------------------------------------------------------------------------
@@ -663,7 +698,11 @@ fn differential(kind: ModelKind, seed: u64, cases: usize) {
             stateright_checked += 1;
         }
         if let Some(cx) = report.counterexample() {
-            assert_counterexample_holds(kind, &init, &ops, cx);
+            let holds = std::panic::catch_unwind(|| {
+                assert_counterexample_holds(kind, &init, &ops, cx);
+                assert_first_failure(kind, &init, &ops, cx);
+            });
+            assert!(holds.is_ok(), "bad counterexample for {}", context());
         }
         *verdicts.entry(report.validity).or_insert(0usize) += 1;
     }

@@ -66,10 +66,13 @@ pub(crate) fn zobrist_keys(len: usize) -> Vec<u64> {
         .collect()
 }
 
-/// A multiply-rotate hasher for model states, which are a few machine words:
+/// A multiply-rotate hasher for model states and other small integer keys:
 /// far cheaper than SipHash, and no attacker chooses our states.
 #[derive(Default)]
-struct StateHasher(u64);
+pub(crate) struct StateHasher(u64);
+
+/// `HashMap`s keyed by small integers use [`StateHasher`].
+pub(crate) type FastHash = std::hash::BuildHasherDefault<StateHasher>;
 
 impl Hasher for StateHasher {
     fn finish(&self) -> u64 {

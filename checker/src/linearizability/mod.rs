@@ -10,10 +10,21 @@
 //!   (P-compositionality), in parallel when asked;
 //! - search nodes are hashed incrementally (Zobrist) and stored in flat
 //!   arrays, with model states interned to integers;
-//! - two pruning rules that never change a verdict: an operation that
-//!   leaves the state unchanged is linearized at once, and interchangeable
-//!   `info` operations are tried in one order only ([`search`] explains
-//!   both and proves them).
+//! - pruning rules that never change a verdict ([`search`] explains and
+//!   proves each): a read-only operation is linearized as soon as it can
+//!   be; interchangeable `info` operations are tried in one order only; a
+//!   state no one can observe before it is overwritten is forgotten; and a
+//!   node whose next read cannot be reached (a string that is not a prefix
+//!   of what the read returned, with only appends able to come first) is
+//!   abandoned at once.
+//!
+//! # Counterexamples
+//!
+//! A history that is not linearizable comes with a [`Counterexample`] per
+//! failing key: the first operation that cannot be linearized (the one with
+//! the earliest completion such that nothing fits every operation that
+//! completed up to it), the longest order the search found for everything
+//! before it, and the model states possible at that point.
 //!
 //! # What the outcomes mean
 //!
@@ -51,17 +62,20 @@
 //! assert_eq!(report.counterexample().unwrap().failed_op.id, 1);
 //! ```
 
+mod explain;
 mod memo;
 mod model;
 mod options;
 mod problem;
 mod report;
 pub mod search;
+mod values;
 
-pub use model::{Action, Model, Prepared, ValueId, ValueRegister};
+pub use model::{Access, Action, Model, Prepared, ValueRegister};
 pub use options::{Budget, ModelKind, ModelSpec, Options, UnknownModel};
 pub use problem::ModelError;
 pub use report::{key_label, Counterexample, KeyReport, OpLine, Report, Stats};
+pub use values::ValueId;
 
 use crate::Validity;
 use histories::{History, Operation, PairError};
@@ -227,7 +241,7 @@ fn solve_all<M: Model + Send>(
 /// Searches one key and reports on it.
 fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport {
     let label = key_label(problem.key.as_ref());
-    let outcome = Search::new(&mut problem, label, limits).run();
+    let mut outcome = Search::new(&mut problem, label.clone(), limits).run();
     let mut report = KeyReport {
         key: problem.key.clone(),
         validity: Validity::Valid,
@@ -237,32 +251,44 @@ fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport 
         unknown_cause: None,
         counterexample: None,
     };
-    match outcome.verdict {
-        Verdict::Linearizable => {}
+    match std::mem::replace(&mut outcome.verdict, Verdict::Unknown(String::new())) {
+        Verdict::Linearizable { .. } => {}
         Verdict::Unknown(cause) => {
             report.validity = Validity::Unknown;
             report.unknown_cause = Some(cause);
         }
         Verdict::NotLinearizable(stuck) => {
-            let mut states: Vec<_> = stuck
-                .states
-                .iter()
-                .map(|&state| problem.model.describe(state))
-                .collect();
-            states.sort();
-            states.dedup();
+            let explanation = explain::explain(&mut problem, &outcome, stuck, &label, limits);
+            report.memo_entries += explanation.memo_entries;
             report.validity = Validity::Invalid;
-            report.counterexample = Some(Counterexample {
-                key: problem.key.clone(),
-                failed_op: problem.ops[stuck.op].clone(),
-                prefix: stuck
-                    .prefix
-                    .iter()
-                    .map(|&op| problem.ops[op].clone())
-                    .collect(),
-                states,
-            });
+            report.counterexample = Some(counterexample(&problem, explanation));
         }
     }
     report
+}
+
+/// The counterexample of `explanation`, in the history's terms.
+fn counterexample<M: Model>(
+    problem: &KeyProblem<'_, M>,
+    explanation: explain::Explanation<M::State>,
+) -> Counterexample {
+    let stuck = explanation.stuck;
+    let mut states: Vec<_> = stuck
+        .states
+        .iter()
+        .map(|&state| problem.model.describe(state))
+        .collect();
+    states.sort();
+    states.dedup();
+    Counterexample {
+        key: problem.key.clone(),
+        failed_op: problem.ops[stuck.op].clone(),
+        prefix: stuck
+            .prefix
+            .iter()
+            .map(|&op| problem.ops[op].clone())
+            .collect(),
+        states,
+        all_states: explanation.all_states,
+    }
 }

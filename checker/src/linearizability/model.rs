@@ -10,9 +10,12 @@
 //!
 //! States are small `Copy` values so that the memo can hash and compare them
 //! cheaply: [`ValueRegister`] interns every value it meets into a `u32`, so
-//! its state is one integer even when the value is a long string.
+//! its state is one integer even when the value is a long string (see
+//! `values.rs` for how appends avoid copying strings).
 
+use super::memo::FastHash;
 use super::options::{ModelKind, ModelSpec};
+use super::values::{ValueId, ValueTable};
 use histories::{Function, Operation, Outcome, Value};
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -64,45 +67,93 @@ pub trait Model {
 
     /// The state as a value, for reports.
     fn describe(&self, state: Self::State) -> Value;
+
+    /// How `op` depends on the state; see [`Access`]. Saying `Observes` is
+    /// always safe, only slower.
+    fn access(&self, op: &Self::Op) -> Access {
+        let _ = op;
+        Access::Observes
+    }
+
+    /// A stand-in for `state` to use when no operation can observe it before
+    /// a required `Overwrites` operation replaces it, or `None` when this
+    /// state cannot be forgotten. The stand-in must be one state for all
+    /// the states it replaces, every `Transforms` operation must be legal in
+    /// each of them and map the stand-in to itself, and `Overwrites`
+    /// operations must give the same state from the stand-in as from them.
+    fn forget(&mut self, state: Self::State) -> Option<Self::State> {
+        let _ = state;
+        None
+    }
+
+    /// False when no sequence of `Transforms` operations can turn `state`
+    /// into one where the read-only operation `op` can take effect (an
+    /// append-only string that is not a prefix of what a read returned).
+    /// The search then abandons a node whose next observation is `op`
+    /// with only transforming operations able to come before it. Saying
+    /// true is always safe, only slower.
+    fn may_lead_to(&mut self, state: Self::State, op: &Self::Op) -> bool {
+        let _ = (state, op);
+        true
+    }
 }
 
-/// The id of a value interned by one [`ValueRegister`] (ids are per key
-/// and per check: they mean nothing outside the model that made them).
-pub type ValueId = u32;
+/// A model borrowed mutably is a model: the search can run again over a
+/// cut of a history with the model instance that prepared it.
+impl<M: Model> Model for &mut M {
+    type State = M::State;
+    type Op = M::Op;
 
-/// Values interned into dense ids, so states and arguments compare as
-/// integers.
-#[derive(Debug, Default)]
-struct Interner {
-    values: Vec<Value>,
-    ids: HashMap<Value, ValueId>,
+    fn init(&self) -> Self::State {
+        (**self).init()
+    }
+
+    fn prepare(&mut self, op: &Operation) -> Result<Prepared<Self::Op>, String> {
+        (**self).prepare(op)
+    }
+
+    fn step(&mut self, state: Self::State, op: &Self::Op) -> Option<Self::State> {
+        (**self).step(state, op)
+    }
+
+    fn is_read_only(&self, op: &Self::Op) -> bool {
+        (**self).is_read_only(op)
+    }
+
+    fn describe(&self, state: Self::State) -> Value {
+        (**self).describe(state)
+    }
+
+    fn access(&self, op: &Self::Op) -> Access {
+        (**self).access(op)
+    }
+
+    fn forget(&mut self, state: Self::State) -> Option<Self::State> {
+        (**self).forget(state)
+    }
+
+    fn may_lead_to(&mut self, state: Self::State, op: &Self::Op) -> bool {
+        (**self).may_lead_to(state, op)
+    }
 }
 
-impl Interner {
-    fn intern(&mut self, value: &Value) -> ValueId {
-        if let Some(&id) = self.ids.get(value) {
-            return id;
-        }
-        self.insert(value.clone())
-    }
-
-    fn intern_owned(&mut self, value: Value) -> ValueId {
-        if let Some(&id) = self.ids.get(&value) {
-            return id;
-        }
-        self.insert(value)
-    }
-
-    fn insert(&mut self, value: Value) -> ValueId {
-        let id = ValueId::try_from(self.values.len()).expect("fewer than 2^32 distinct values");
-        self.ids.insert(value.clone(), id);
-        self.values.push(value);
-        id
-    }
-
-    fn value(&self, id: ValueId) -> &Value {
-        &self.values[id as usize]
-    }
+/// How an operation depends on the state it runs in.
+///
+/// This lets the search forget states nobody can observe: in a stretch of
+/// appends that ends in a put, with no read that could come in between,
+/// the order of the appends produces many distinct strings that all end up
+/// overwritten. Replacing them by one stand-in state ([`Model::forget`])
+/// lets the memo see that those nodes share one future.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Its legality or effect depends on the state (a read, a cas).
+    Observes,
+    /// It replaces the state, whatever it was, and is always legal (a
+    /// write).
+    Overwrites,
+    /// It changes the state without its legality depending on it, within
+    /// the states the model can forget (an append to a string).
+    Transforms,
 }
 
 /// What a prepared operation does to a register, with interned values.
@@ -134,22 +185,22 @@ pub enum Action {
 pub struct ValueRegister {
     kind: ModelKind,
     init: ValueId,
-    values: Interner,
-    /// `(state, suffix) -> state after appending`, so each distinct string
-    /// is built and hashed once per check rather than once per step.
-    appends: HashMap<(ValueId, ValueId), Option<ValueId>>,
+    values: ValueTable,
+    /// `(state, suffix) -> state after appending`: each append is worked out
+    /// once per check rather than once per step.
+    appends: HashMap<(ValueId, ValueId), Option<ValueId>, FastHash>,
 }
 
 impl ValueRegister {
     /// A fresh instance of `spec` for one key.
     pub fn new(spec: &ModelSpec) -> ValueRegister {
-        let mut values = Interner::default();
+        let mut values = ValueTable::default();
         let init = values.intern(&spec.init);
         ValueRegister {
             kind: spec.kind,
             init,
             values,
-            appends: HashMap::new(),
+            appends: HashMap::default(),
         }
     }
 
@@ -157,16 +208,12 @@ impl ValueRegister {
         if let Some(&next) = self.appends.get(&(state, suffix)) {
             return next;
         }
-        let Value::Str(suffix_str) = self.values.value(suffix) else {
-            unreachable!("prepare accepts only string suffixes")
-        };
-        let next = match self.values.value(state) {
-            Value::Nil => Some(suffix),
-            Value::Str(current) => {
-                let joined = format!("{current}{suffix_str}");
-                Some(self.values.intern_owned(Value::Str(joined)))
-            }
-            _ => None,
+        let next = if self.values.is_nil(state) {
+            Some(suffix)
+        } else if self.values.is_unobserved(state) {
+            Some(state)
+        } else {
+            self.values.concat(state, suffix)
         };
         self.appends.insert((state, suffix), next);
         next
@@ -258,6 +305,10 @@ impl Model for ValueRegister {
 
     #[inline]
     fn step(&mut self, state: ValueId, op: &Action) -> Option<ValueId> {
+        debug_assert!(
+            !self.values.is_unobserved(state) || self.access(op) != Access::Observes,
+            "the search never lets an operation observe a forgotten state"
+        );
         match *op {
             Action::Read(value) => (state == value).then_some(state),
             Action::Write(value) => Some(value),
@@ -276,7 +327,31 @@ impl Model for ValueRegister {
     }
 
     fn describe(&self, state: ValueId) -> Value {
-        self.values.value(state).clone()
+        self.values.value(state)
+    }
+
+    fn access(&self, op: &Action) -> Access {
+        match op {
+            Action::Write(_) => Access::Overwrites,
+            Action::Append(_) => Access::Transforms,
+            Action::Read(_) | Action::Cas { .. } | Action::CasRejected { .. } => Access::Observes,
+        }
+    }
+
+    /// Strings and nil, the states an append accepts, are forgotten as the
+    /// stand-in `:unobserved`, which appends leave as it is.
+    fn forget(&mut self, state: ValueId) -> Option<ValueId> {
+        let appendable = self.values.is_string(state) || self.values.is_nil(state);
+        appendable.then(|| self.values.unobserved())
+    }
+
+    /// Appends only lengthen a string: a read of `v` is reachable only from
+    /// a prefix of `v` (or from nil, which the first append replaces).
+    fn may_lead_to(&mut self, state: ValueId, op: &Action) -> bool {
+        match *op {
+            Action::Read(value) => self.values.may_extend_to(state, value),
+            _ => true,
+        }
     }
 }
 

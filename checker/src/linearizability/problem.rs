@@ -53,6 +53,41 @@ pub(crate) struct KeyProblem<'h, M: Model> {
     pub skipped: usize,
 }
 
+impl<'h, M: Model> KeyProblem<'h, M> {
+    /// This key's history cut just after position `cut`, in hindsight:
+    /// operations invoked later are gone, and required operations that
+    /// completed later become optional — they may or may not have taken
+    /// effect by the cut, but if they did, it was with the result they
+    /// eventually returned. The cut borrows this problem's model, whose
+    /// interned values the actions refer to. Also returns, for each
+    /// operation of the cut, its index in `self`.
+    pub(crate) fn cut(&mut self, cut: u64) -> (KeyProblem<'h, &mut M>, Vec<usize>) {
+        let mut ops = Vec::new();
+        let mut actions = Vec::new();
+        let mut required = Vec::new();
+        let mut original = Vec::new();
+        for (index, &op) in self.ops.iter().enumerate() {
+            if op.invoke_index > cut {
+                continue;
+            }
+            let completed_by_cut = op.complete_index.is_some_and(|c| c <= cut);
+            ops.push(op);
+            actions.push(self.actions[index]);
+            required.push(self.required[index] && completed_by_cut);
+            original.push(index);
+        }
+        let problem = KeyProblem {
+            key: self.key.clone(),
+            model: &mut self.model,
+            ops,
+            actions,
+            required,
+            skipped: 0,
+        };
+        (problem, original)
+    }
+}
+
 /// Groups operations by key, keys in ascending order.
 pub(crate) fn by_key(ops: &[Operation]) -> BTreeMap<Option<&Value>, Vec<&Operation>> {
     let mut keys: BTreeMap<Option<&Value>, Vec<&Operation>> = BTreeMap::new();

@@ -57,11 +57,15 @@ pub struct KeyReport {
 
 /// Why a key's history is not linearizable.
 ///
-/// The search could linearize every operation that completed before
-/// `failed_op` did, but found no way to also linearize `failed_op` (its
-/// result contradicts every state it could run in, or every way of running
-/// it leads to a dead end later). See the search module's documentation for
-/// the precise definition.
+/// `failed_op` is the first operation that cannot be linearized: the
+/// operation with the earliest completion such that no order respecting
+/// real time and the model fits every operation that completed up to its
+/// completion. Every operation that completed before it fits — `prefix` is
+/// one such order, the longest the search found — and it does not: its
+/// result contradicts every state it could run in there (`states`), or
+/// running it there leads only to dead ends. Operations that completed
+/// later may appear in the prefix, with the results they eventually
+/// returned, as may `info` operations.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counterexample {
     /// The key; `None` for an unkeyed register.
@@ -75,6 +79,10 @@ pub struct Counterexample {
     /// operation that completed before `failed_op` linearized, and
     /// `failed_op` not), ascending.
     pub states: Vec<Value>,
+    /// True when `states` are all the states possible at that point; false
+    /// when finding them all was too expensive and these are the ones the
+    /// search reached (at least one).
+    pub all_states: bool,
 }
 
 /// What a check cost.
@@ -155,7 +163,10 @@ impl fmt::Display for Counterexample {
                 writeln!(f, "    {}", OpLine(op))?;
             }
         }
-        write!(f, "  possible states at that point: ")?;
+        match self.all_states {
+            true => write!(f, "  possible states at that point: ")?,
+            false => write!(f, "  some of the possible states at that point: ")?,
+        }
         for (i, state) in self.states.iter().take(STATE_ITEMS).enumerate() {
             if i > 0 {
                 f.write_str(", ")?;

@@ -32,6 +32,22 @@
 //!   is linearized at once and its siblings are never tried ("forced").
 //!   "Leaves *this* state unchanged" would not do: a write of the current
 //!   value may be needed later, where it does change the state.
+//! - Unobservable states: when a required operation that overwrites the
+//!   state (a write) must come before every operation that could observe it
+//!   (real time says so: the write completed before they were invoked),
+//!   the state's exact value does not matter any more, and the model may
+//!   replace it by one stand-in ([`Model::forget`]). Without this, a stretch
+//!   of concurrent appends ending in a put yields one distinct string per
+//!   order of the appends, and the memo cannot tell that they all share the
+//!   same future.
+//! - Dead ends by lookahead: if, from the current node, the operations that
+//!   may be linearized before some required read-only operation `r`
+//!   completes can only transform the state (appends), overwrite it (puts)
+//!   or observe it without changing it, then `r` will see either the
+//!   current state or one of those overwrites, transformed; the model can
+//!   tell when that is impossible ([`Model::may_lead_to`]: a read of "xay"
+//!   cannot follow the state "xb" by appends alone). Such a node is
+//!   abandoned at once instead of after trying every order of the appends.
 //! - Twin optional operations: two optional operations with the same prepared
 //!   action are interchangeable (same effect, no completion to respect), so
 //!   the later-invoked one is only a candidate once the earlier one is
@@ -39,19 +55,30 @@
 //!
 //! # The counterexample
 //!
-//! When no linearization exists, the *frontier* of a node is its first
-//! return entry: the earliest-completing required operation not yet
-//! linearized. The search remembers the furthest frontier it ever got stuck
-//! at. Its operation is "the first operation that cannot be linearized":
-//! the search found ways to linearize every operation that completed before
-//! it, but none that also linearizes it. The report gives, at that frontier,
-//! the longest linearized sequence the search built (in linearization
-//! order) and every model state the search reached there. If the very
-//! first operation already fails, the prefix is empty and the only state is
-//! the initial one.
+//! The *first operation that cannot be linearized* is the required
+//! operation `y` with the earliest completion such that no order respecting
+//! real time and the model contains every required operation that
+//! completed up to `y`'s completion — operations that completed later may
+//! be in it or not, with the results they eventually returned, and
+//! optional ones may be in it or not. (So every operation that completed
+//! before `y` fits, and `y` does not.)
+//!
+//! The *frontier* of a node is its first return entry: the
+//! earliest-completing required operation not yet linearized. A node at
+//! frontier `f` shows that everything that completed before `f` fits; the
+//! search remembers the furthest frontier it got stuck at, with the longest
+//! linearized sequence there and every state it reached there. Without the
+//! lookahead that frontier is exactly the first failing operation, since
+//! the other pruning rules keep every node that can get further. The
+//! lookahead may abandon a node before it reaches the frontier where it
+//! would have been stuck; the search then reports the furthest frontier it
+//! saw and the furthest operation it blamed, between which `explain.rs`
+//! finds the first failing operation by searching cuts of the history. If
+//! the very first operation already fails, the prefix is empty and the only
+//! state is the initial one.
 
 use super::memo::{node_hash, zobrist_keys, Bitset, Memo};
-use super::model::Model;
+use super::model::{Access, Model};
 use super::problem::KeyProblem;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -60,6 +87,11 @@ use std::time::{Duration, Instant};
 const NIL: u32 = u32::MAX;
 /// The list's sentinel head entry.
 const HEAD: u32 = 0;
+/// How many upcoming observations the lookahead checks at each node.
+const LOOKAHEAD_OBSERVATIONS: usize = 4;
+/// How many candidate states (the current one and pending overwrites') the
+/// lookahead follows before it gives up.
+const LOOKAHEAD_SOURCES: usize = 8;
 /// The clock is read once every this many search steps (a power of two).
 const STEPS_PER_CLOCK_CHECK: u64 = 4096;
 
@@ -76,8 +108,9 @@ pub(crate) struct Limits {
 
 /// What one key's search found.
 pub(crate) enum Verdict<S> {
-    /// A linearization exists.
-    Linearizable,
+    /// A linearization exists: this one (required operations and the
+    /// optional ones it uses, in order) ends in `state`.
+    Linearizable { order: Vec<usize>, state: S },
     /// None exists; where the search got furthest.
     NotLinearizable(Stuck<S>),
     /// The budget ran out; why.
@@ -99,6 +132,20 @@ pub(crate) struct Stuck<S> {
 pub(crate) struct Outcome<S> {
     pub verdict: Verdict<S>,
     pub memo_entries: u64,
+    /// When the budget ran out: the furthest stuck point so far, if any.
+    pub partial: Option<Stuck<S>>,
+    /// True when the lookahead abandoned some node without recording it as
+    /// stuck: the furthest stuck point may then fall short of the first
+    /// operation that cannot be linearized (see `explain.rs`).
+    pub lookahead_pruned: bool,
+    /// The furthest completion position some node had reached: every
+    /// operation completing before it was linearized there. A lower bound
+    /// on the first failing completion.
+    pub reached_position: Option<u64>,
+    /// The furthest completion of an operation the lookahead blamed for
+    /// abandoning a node: no abandoned node could have got past it. With
+    /// `reached_position`, an upper bound on the first failing completion.
+    pub blamed_position: Option<u64>,
 }
 
 /// One linearized operation on the current path.
@@ -118,6 +165,17 @@ enum Enter {
     OverBudget(String),
 }
 
+/// What the lookahead concluded about a node.
+enum Lookahead {
+    /// Nothing against it.
+    Possible,
+    /// Some upcoming observation can never happen; `blamed` is its return
+    /// entry. `frontier` is that entry too when it is the node's first
+    /// return (the node is then stuck at its frontier, and the
+    /// counterexample wants to know).
+    Dead { frontier: Option<u32>, blamed: u32 },
+}
+
 /// The best stuck point so far.
 struct Furthest<S> {
     /// Entry index of the return the search was stuck at.
@@ -125,6 +183,16 @@ struct Furthest<S> {
     op: u32,
     prefix: Vec<usize>,
     states: HashSet<S>,
+}
+
+impl<S> Furthest<S> {
+    fn into_stuck(self) -> Stuck<S> {
+        Stuck {
+            op: self.op as usize,
+            prefix: self.prefix,
+            states: self.states.into_iter().collect(),
+        }
+    }
 }
 
 /// The search over one key's operations.
@@ -145,6 +213,26 @@ pub(crate) struct Search<'p, 'h, M: Model> {
     twin_before: Vec<u32>,
     /// [`Model::is_read_only`] of each operation.
     read_only: Vec<bool>,
+    /// [`Model::access`] of each operation.
+    access: Vec<Access>,
+    /// True when some operations transform and some overwrite the state,
+    /// the only case where forgetting unobservable states can pay off.
+    may_forget: bool,
+    /// True when some operations transform the state and some read-only
+    /// ones observe it: the only case where the lookahead can prune.
+    may_prune: bool,
+    /// Scratch space of the lookahead.
+    lookahead_sources: Vec<M::State>,
+    /// An operation the lookahead does not check unless its return is the
+    /// node's first (see [`Search::exempt_from_lookahead`]).
+    lookahead_exempt: u32,
+    /// Whether the lookahead abandoned a node without recording it.
+    lookahead_pruned: bool,
+    /// The furthest first return entry the lookahead saw in a node.
+    reached_frontier: u32,
+    /// The furthest return entry of an operation the lookahead blamed for
+    /// abandoning a node without recording it.
+    blamed_frontier: u32,
     zobrist: Vec<u64>,
     // The current node.
     state: M::State,
@@ -189,6 +277,21 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
             .iter()
             .map(|action| problem.model.is_read_only(action))
             .collect();
+        let access: Vec<Access> = problem
+            .actions
+            .iter()
+            .map(|action| problem.model.access(action))
+            .collect();
+        let may_forget = access.contains(&Access::Transforms)
+            && access
+                .iter()
+                .zip(&problem.required)
+                .any(|(&access, &required)| required && access == Access::Overwrites);
+        let may_prune = access.contains(&Access::Transforms)
+            && access
+                .iter()
+                .zip(&read_only)
+                .any(|(&access, &read_only)| read_only && access == Access::Observes);
         let required_left = problem.required.iter().filter(|&&r| r).count();
         let state = problem.model.init();
         let memo = Memo::new(Bitset::new(op_count).words().len());
@@ -204,6 +307,14 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
             return_entry,
             twin_before,
             read_only,
+            access,
+            may_forget,
+            may_prune,
+            lookahead_sources: Vec::with_capacity(LOOKAHEAD_SOURCES),
+            lookahead_exempt: NIL,
+            lookahead_pruned: false,
+            reached_frontier: 0,
+            blamed_frontier: HEAD,
             zobrist: zobrist_keys(op_count),
             state,
             linearized: Bitset::new(op_count),
@@ -216,13 +327,42 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
         }
     }
 
+    /// Stops the lookahead from abandoning nodes because `op` is out of
+    /// reach, unless `op`'s return is the node's first: the counterexample's
+    /// search needs to get as far as `op` to see the states there.
+    pub(crate) fn exempt_from_lookahead(mut self, op: usize) -> Self {
+        self.lookahead_exempt = op as u32;
+        self
+    }
+
     /// Runs the search to its verdict.
     pub(crate) fn run(mut self) -> Outcome<M::State> {
         let verdict = self.explore();
+        let reached_position = self.entry_position(self.reached_frontier);
+        let blamed_position = self.entry_position(self.blamed_frontier);
+        if let Some(furthest) = &self.furthest {
+            self.reached_frontier = self.reached_frontier.max(furthest.frontier);
+        }
+        let partial = match verdict {
+            Verdict::Unknown(_) => self.furthest.take().map(Furthest::into_stuck),
+            _ => None,
+        };
         Outcome {
             verdict,
+            partial,
             memo_entries: self.memo.len() as u64,
+            lookahead_pruned: self.lookahead_pruned,
+            reached_position,
+            blamed_position,
         }
+    }
+
+    /// The history position of a return entry (`None` for the head).
+    fn entry_position(&self, entry: u32) -> Option<u64> {
+        (entry != HEAD).then(|| {
+            let op = self.problem.ops[(self.entries[entry as usize] >> 1) as usize];
+            op.complete_index.unwrap_or(op.invoke_index)
+        })
     }
 
     fn explore(&mut self) -> Verdict<M::State> {
@@ -231,7 +371,10 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
         let mut arrived = true;
         loop {
             if self.required_left == 0 {
-                return Verdict::Linearizable;
+                return Verdict::Linearizable {
+                    order: self.stack.iter().map(|frame| frame.op as usize).collect(),
+                    state: self.state,
+                };
             }
             if steps & (STEPS_PER_CLOCK_CHECK - 1) == 0 {
                 if let Some(cause) = self.time_is_up() {
@@ -318,11 +461,34 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
     /// already explored or the budget is spent.
     fn enter(&mut self, op: u32, after: M::State, forced: bool) -> Enter {
         self.linearized.insert(op as usize);
+        self.lift(op);
+        let after = match self.may_forget && self.state_is_unobservable() {
+            true => self.problem.model.forget(after).unwrap_or(after),
+            false => after,
+        };
+        if self.may_prune {
+            match self.lookahead(after) {
+                Lookahead::Possible => {}
+                Lookahead::Dead { frontier, blamed } => {
+                    match frontier {
+                        Some(frontier) => self.record_stuck_at_child(op, after, frontier),
+                        None => {
+                            self.lookahead_pruned = true;
+                            self.blamed_frontier = self.blamed_frontier.max(blamed);
+                        }
+                    }
+                    self.unlift(op);
+                    self.linearized.remove(op as usize);
+                    return Enter::AlreadySeen;
+                }
+            }
+        }
         let set_hash = self.set_hash ^ self.zobrist[op as usize];
         if !self
             .memo
             .insert(node_hash(set_hash, &after), &self.linearized, after)
         {
+            self.unlift(op);
             self.linearized.remove(op as usize);
             return Enter::AlreadySeen;
         }
@@ -338,8 +504,91 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
         });
         self.state = after;
         self.set_hash = set_hash;
-        self.lift(op);
         Enter::Entered
+    }
+
+    /// Whether the current node, in state `state`, is certainly dead
+    /// because of the next observations (see "dead ends by lookahead").
+    ///
+    /// Walks the list in history order. Every operation whose call it
+    /// passes may be linearized before every return it reaches later. The
+    /// states an upcoming observation may see are therefore `state` or the
+    /// result of an overwrite passed so far, each followed by
+    /// transformations; a required read-only operation whose return is
+    /// reached must be reachable from one of them. The walk gives up (says
+    /// possible) at the first operation that observes and changes the state
+    /// (a cas), whose effect it cannot foresee, and after a few checks.
+    fn lookahead(&mut self, state: M::State) -> Lookahead {
+        self.lookahead_sources.clear();
+        self.lookahead_sources.push(state);
+        let mut checked = 0;
+        let mut passed_a_return = false;
+        let mut cursor = self.next[HEAD as usize];
+        while cursor != NIL && checked < LOOKAHEAD_OBSERVATIONS {
+            let entry = self.entries[cursor as usize];
+            let op = (entry >> 1) as usize;
+            let is_return = entry & 1 == 1;
+            match self.access[op] {
+                Access::Transforms => {}
+                Access::Overwrites if is_return => {}
+                Access::Overwrites => {
+                    let Some(written) = self.problem.model.step(state, &self.problem.actions[op])
+                    else {
+                        return Lookahead::Possible;
+                    };
+                    if !self.lookahead_sources.contains(&written) {
+                        if self.lookahead_sources.len() == LOOKAHEAD_SOURCES {
+                            return Lookahead::Possible;
+                        }
+                        self.lookahead_sources.push(written);
+                    }
+                }
+                Access::Observes if !self.read_only[op] => return Lookahead::Possible,
+                Access::Observes
+                    if is_return && passed_a_return && op as u32 == self.lookahead_exempt => {}
+                Access::Observes if is_return => {
+                    let action = &self.problem.actions[op];
+                    let model = &mut self.problem.model;
+                    if !self
+                        .lookahead_sources
+                        .iter()
+                        .any(|&source| model.may_lead_to(source, action))
+                    {
+                        return Lookahead::Dead {
+                            frontier: (!passed_a_return).then_some(cursor),
+                            blamed: cursor,
+                        };
+                    }
+                    checked += 1;
+                }
+                Access::Observes => {}
+            }
+            if is_return && !passed_a_return {
+                passed_a_return = true;
+                self.reached_frontier = self.reached_frontier.max(cursor);
+            }
+            cursor = self.next[cursor as usize];
+        }
+        Lookahead::Possible
+    }
+
+    /// True when, in the current node, no operation can observe the state
+    /// before a required `Overwrites` operation replaces it: walking the
+    /// list in history order, the return of such an operation comes before
+    /// the call of any operation that `Observes`. Real time then forces the
+    /// overwrite before every observer, and everything the search may
+    /// linearize in between only transforms or overwrites the state.
+    fn state_is_unobservable(&self) -> bool {
+        let mut cursor = self.next[HEAD as usize];
+        while cursor != NIL {
+            let entry = self.entries[cursor as usize];
+            match (entry & 1 == 1, self.access[(entry >> 1) as usize]) {
+                (false, Access::Observes) => return false,
+                (true, Access::Overwrites) => return true,
+                _ => cursor = self.next[cursor as usize],
+            }
+        }
+        false
     }
 
     /// Undoes linearized operations until one whose siblings are still to be
@@ -418,16 +667,28 @@ impl<'p, 'h, M: Model> Search<'p, 'h, M> {
         }
     }
 
+    /// Records that the child reached by linearizing `op` into state `after`
+    /// is stuck at `frontier` (its first return entry), as if the search had
+    /// entered it.
+    fn record_stuck_at_child(&mut self, op: u32, after: M::State, frontier: u32) {
+        let state = std::mem::replace(&mut self.state, after);
+        self.stack.push(Frame {
+            op,
+            state_before: state,
+            forced: false,
+        });
+        self.record_stuck(frontier, self.entries[frontier as usize] >> 1);
+        self.stack.pop();
+        self.state = state;
+    }
+
     fn not_linearizable(&mut self) -> Verdict<M::State> {
         let furthest = self
             .furthest
             .take()
             .expect("a failed search got stuck at least once");
-        Verdict::NotLinearizable(Stuck {
-            op: furthest.op as usize,
-            prefix: furthest.prefix,
-            states: furthest.states.into_iter().collect(),
-        })
+        self.reached_frontier = self.reached_frontier.max(furthest.frontier);
+        Verdict::NotLinearizable(furthest.into_stuck())
     }
 
     fn time_is_up(&self) -> Option<String> {
