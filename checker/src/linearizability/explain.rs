@@ -28,7 +28,7 @@ use super::problem::KeyProblem;
 use super::search::{Limits, Outcome, Search, Stuck, Verdict};
 
 /// The budget of the search that collects the states at the failing point.
-const EXPLAIN_MAX_STATES: u64 = 1 << 16;
+const EXPLAIN_MAX_STATES: u64 = 1 << 14;
 
 /// What the counterexample says, in the problem's operation indices.
 pub(crate) struct Explanation<S> {

@@ -172,7 +172,10 @@ where
         stats: Stats {
             ops: keys.iter().map(|key| key.ops).sum(),
             keys: keys.len(),
-            memo_entries: keys.iter().map(|key| key.memo_entries).sum(),
+            memo_entries: keys
+                .iter()
+                .map(|key| key.memo_entries + key.explain_memo_entries)
+                .sum(),
             elapsed_ns: u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
         },
         keys,
@@ -248,6 +251,7 @@ fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport 
         ops: problem.ops.len(),
         skipped_ops: problem.skipped,
         memo_entries: outcome.memo_entries,
+        explain_memo_entries: 0,
         unknown_cause: None,
         counterexample: None,
     };
@@ -259,7 +263,7 @@ fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport 
         }
         Verdict::NotLinearizable(stuck) => {
             let explanation = explain::explain(&mut problem, &outcome, stuck, &label, limits);
-            report.memo_entries += explanation.memo_entries;
+            report.explain_memo_entries = explanation.memo_entries;
             report.validity = Validity::Invalid;
             report.counterexample = Some(counterexample(&problem, explanation));
         }

@@ -47,8 +47,11 @@ pub struct KeyReport {
     /// Operations of this key the model left out (failed operations, reads
     /// whose result is unknown).
     pub skipped_ops: usize,
-    /// Search nodes recorded in the memo.
+    /// Search nodes recorded in the memo while deciding.
     pub memo_entries: u64,
+    /// Search nodes recorded while explaining an invalid verdict (finding
+    /// the first operation that cannot be linearized and the states there).
+    pub explain_memo_entries: u64,
     /// Why the verdict is unknown.
     pub unknown_cause: Option<String>,
     /// Why the verdict is invalid.
@@ -92,7 +95,7 @@ pub struct Stats {
     pub ops: usize,
     /// Keys checked.
     pub keys: usize,
-    /// Memo entries over all keys.
+    /// Memo entries over all keys, deciding and explaining.
     pub memo_entries: u64,
     /// Wall-clock time of the check, in nanoseconds. Measured, never used to
     /// decide anything; the one field that differs between identical runs.
