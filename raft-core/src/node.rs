@@ -343,6 +343,11 @@ impl Node {
     /// Appends to this node's log and asks for the write to be persisted.
     pub(crate) fn append_to_own_log(&mut self, entry: Entry) -> LogIndex {
         let index = self.log.push(entry.clone());
+        self.ready.events.push(NodeEvent::LogAppended {
+            index,
+            term: entry.term,
+            command: entry.command.clone(),
+        });
         self.ready
             .log_writes
             .push(LogWrite::Append { index, entry });
@@ -356,10 +361,15 @@ impl Node {
             from_index > self.commit_index || !self.config.bugs.is_empty(),
             "a correct node never truncates committed entries"
         );
-        if self.log.truncate_from(from_index) > 0 {
+        let removed = self.log.truncate_from(from_index);
+        if removed > 0 {
             self.ready
                 .log_writes
                 .push(LogWrite::Truncate { from_index });
+            self.ready.events.push(NodeEvent::LogTruncated {
+                from_index,
+                removed,
+            });
         }
     }
 
