@@ -8,7 +8,7 @@
 //! - [`report`]: `report.json`, shard merging, JUnit;
 //! - [`artifact`]: failure artifacts, `trial.json`, atomic writes;
 //! - [`explain`]: readable reports and timelines;
-//! - [`cli`], [`commands`], [`progress`], [`bench`]: the command line.
+//! - [`cli`], [`commands`], [`progress`], [`bench`](mod@bench): the command line.
 
 #![warn(missing_docs)]
 
