@@ -567,18 +567,31 @@ fn invalid_beats_unknown_beats_valid_across_keys() {
 
 #[test]
 fn results_do_not_depend_on_thread_count() {
+    // Six keys, 1,200 operations: big enough that the checker uses threads.
+    // Each round, four processes append to a key, then one reads it; on
+    // key k3 the last read is wrong, on k5 one in the middle is.
     let mut script = Script::new();
     for key in 0..6 {
         let key = format!("k{key}");
-        for p in 0..4u64 {
-            script = script.invoke_on(p, &key, "append", format!("{p}"));
+        let mut value = String::new();
+        for round in 0..40 {
+            for p in 0..4u64 {
+                script = script.invoke_on(p, &key, "append", format!("{p}"));
+            }
+            for p in (0..4u64).rev() {
+                script = script.ok(p, nil());
+            }
+            value.push_str("3210");
+            let wrong = (key == "k3" && round == 39) || (key == "k5" && round == 20);
+            let seen = if wrong {
+                format!("{value}x")
+            } else {
+                value.clone()
+            };
+            script = script.invoke_on(9, &key, "get", nil()).ok(9, seen);
         }
-        for p in 0..4u64 {
-            script = script.ok(p, nil());
-        }
-        let seen = if key == "k3" { "0123x" } else { "3210" };
-        script = script.invoke_on(9, &key, "get", nil()).ok(9, seen);
     }
+    assert_eq!(script.history().operations().unwrap().len(), 1200);
     let run = |threads: usize| {
         let mut report =
             script.check_with(Options::new(ModelSpec::new(ModelKind::Kv)).with_threads(threads));
@@ -587,6 +600,11 @@ fn results_do_not_depend_on_thread_count() {
     };
     let sequential = run(1);
     assert_eq!(sequential.validity, Validity::Invalid);
+    let invalid: Vec<String> = sequential
+        .failed_keys()
+        .map(|key| key.key.as_ref().unwrap().to_string())
+        .collect();
+    assert_eq!(invalid, ["\"k3\"", "\"k5\""]);
     assert_eq!(
         sequential.counterexample().unwrap().key,
         Some(Value::str("k3"))

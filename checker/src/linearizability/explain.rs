@@ -1,34 +1,42 @@
-//! Which operation is the first that cannot be linearized.
+//! Which operation is the first that cannot be linearized, and what the
+//! search saw there.
 //!
-//! The definition is Knossos', and does not depend on how a search
-//! explores: cut the history just before an operation's completion and it
-//! is linearizable (operations still running then may or may not have
-//! taken effect); cut it just after, and it is not. Linearizability is
-//! closed under such cuts, so the cuts at successive completions are
-//! linearizable up to one point and never after it: that completion's
-//! operation is the first that cannot be linearized.
+//! The definition (see `search.rs`) is about cuts of the history: the cut
+//! at a completion asks for every operation completed by then, with the
+//! operations completed later optional. Cuts are linearizable up to one
+//! completion and never after it; that completion's operation is the first
+//! that cannot be linearized.
 //!
-//! Without the lookahead (see `search.rs`), the search of the whole
-//! history already finds it: the furthest point where the search got stuck
-//! is exactly there. The lookahead abandons nodes that cannot get past some
-//! later read, so it may never walk up to that point; then the point is
-//! found by searching cuts — galloping up from the furthest point the
-//! search did reach, then by bisection — and one more search of the cut at
-//! that point, told not to abandon nodes on account of the failing
-//! operation itself, collects the prefix and the states there.
+//! Without the lookahead the search of the whole history finds it by
+//! itself: the furthest point where it got stuck is exactly there. The
+//! lookahead abandons nodes that cannot get past some later read, so the
+//! search may never walk up to that point; it then reports two bounds: the
+//! furthest completion some node reached (everything before it fits) and
+//! the furthest completion of an operation it blamed for abandoning a node
+//! (no abandoned node could have got past it). The point is almost always
+//! the upper bound, so that is tried first:
 //!
-//! That last search may be expensive (the states there can be many). It
-//! runs under a smaller budget; if it runs out, the counterexample keeps
-//! the states it found, or at least one linearization of everything that
-//! completed before the failing operation, and says the states are not
-//! all of them.
+//! 1. Search the cut at the upper bound, told not to abandon nodes on
+//!    account of the operation completing there unless it is their
+//!    frontier. If it gets stuck there, that is the point (something
+//!    reached it, and nothing gets past it), and the states it reached
+//!    there are the answer.
+//! 2. Otherwise search the cut just before: if it is linearizable, the point
+//!    is the upper bound still, and its linearization is the prefix.
+//! 3. If not, the point is earlier: bisect between the bounds, and start
+//!    again from 1 with the point found.
+//!
+//! The search of step 1 may be expensive (the states there can be many), so
+//! it runs under a smaller budget; when it runs out, the counterexample
+//! keeps the states it did reach, or the single state of step 2's
+//! linearization, and says the states are not all of them.
 
 use super::model::Model;
 use super::problem::KeyProblem;
 use super::search::{Limits, Outcome, Search, Stuck, Verdict};
 
 /// The budget of the search that collects the states at the failing point.
-const EXPLAIN_MAX_STATES: u64 = 1 << 14;
+const EXPLAIN_MAX_STATES: u64 = 1 << 12;
 
 /// What the counterexample says, in the problem's operation indices.
 pub(crate) struct Explanation<S> {
@@ -48,12 +56,6 @@ pub(crate) fn explain<M: Model>(
     key_label: &str,
     limits: Limits,
 ) -> Explanation<M::State> {
-    let mut explainer = Explainer {
-        problem,
-        key_label,
-        limits,
-        memo_entries: 0,
-    };
     if !full.lookahead_pruned {
         return Explanation {
             stuck,
@@ -61,14 +63,24 @@ pub(crate) fn explain<M: Model>(
             memo_entries: 0,
         };
     }
-    let bounds = (full.reached_position, full.blamed_position);
-    let Some(failing) = explainer.first_failing_completion(bounds) else {
-        return explainer.finish(stuck, false);
+    let mut explainer = Explainer {
+        problem,
+        key_label,
+        limits,
+        memo_entries: 0,
     };
-    match explainer.states_at(failing) {
+    match explainer.first_failure(full.reached_position, full.blamed_position) {
         Some((found, all_states)) => explainer.finish(found, all_states),
         None => explainer.finish(stuck, false),
     }
+}
+
+/// How a search of the cut at a completion ended.
+enum AtCompletion<S> {
+    /// It got stuck there: that completion is the first failing one.
+    Stuck(Stuck<S>, bool),
+    /// It did not get there.
+    NotReached,
 }
 
 struct Explainer<'a, 'h, M: Model> {
@@ -87,15 +99,36 @@ impl<M: Model> Explainer<'_, '_, M> {
         }
     }
 
-    /// The completion position of the first operation that cannot be
-    /// linearized, or `None` when a search of a cut ran out of budget.
-    /// `reached` and `blamed` are what the search of the whole history
-    /// found (see [`Outcome`]): the position lies between the first and the
-    /// greater of the two.
-    fn first_failing_completion(
+    /// The stuck point at the first failing completion, and whether its
+    /// states are complete; `None` when a search ran out of budget.
+    fn first_failure(
         &mut self,
-        (reached, blamed): (Option<u64>, Option<u64>),
-    ) -> Option<u64> {
+        reached: Option<u64>,
+        blamed: Option<u64>,
+    ) -> Option<(Stuck<M::State>, bool)> {
+        let completions = self.completions();
+        let reached = reached.unwrap_or(0);
+        let upper = blamed.map_or(u64::MAX, |blamed| blamed.max(reached));
+        // Cuts before `low` are linearizable; the cut at `high` is not.
+        let low = completions.partition_point(|&c| c < reached);
+        let mut high = completions
+            .partition_point(|&c| c <= upper)
+            .saturating_sub(1)
+            .max(low);
+        loop {
+            if let AtCompletion::Stuck(stuck, all_states) = self.states_at(completions[high])? {
+                return Some((stuck, all_states));
+            }
+            let op = self.op_completing_at(completions[high])?;
+            if let Some(witness) = self.witness_before(completions[high], op)? {
+                return Some((witness, false));
+            }
+            high = self.bisect(&completions, low, high - 1)?;
+        }
+    }
+
+    /// The completion positions of the required operations, ascending.
+    fn completions(&self) -> Vec<u64> {
         let mut completions: Vec<u64> = self
             .problem
             .ops
@@ -105,26 +138,21 @@ impl<M: Model> Explainer<'_, '_, M> {
             .collect();
         completions.sort_unstable();
         completions.dedup();
-        // Every cut before `reached` is linearizable; the cut at the larger
-        // of `reached` and `blamed` (or else the whole history) is not.
-        let reached = reached.unwrap_or(0);
-        let mut low = completions.partition_point(|&c| c < reached);
-        let upper = blamed.map_or(u64::MAX, |blamed| blamed.max(reached));
-        let mut high = completions
-            .partition_point(|&c| c <= upper)
-            .saturating_sub(1)
-            .max(low);
-        let mut step = 1;
-        while low < high {
-            let at = (low + step - 1).min(high - 1);
-            if self.cut_is_linearizable(completions[at])? {
-                low = at + 1;
-                step *= 2;
-            } else {
-                high = at;
-                break;
-            }
-        }
+        completions
+    }
+
+    fn op_completing_at(&self, completion: u64) -> Option<usize> {
+        self.problem
+            .ops
+            .iter()
+            .zip(&self.problem.required)
+            .position(|(op, &required)| required && op.complete_index == Some(completion))
+    }
+
+    /// The index of the first failing completion in `completions[low..=high]`,
+    /// knowing the cut at `high` is not linearizable and those before `low`
+    /// are.
+    fn bisect(&mut self, completions: &[u64], mut low: usize, mut high: usize) -> Option<usize> {
         while low < high {
             let middle = low + (high - low) / 2;
             if self.cut_is_linearizable(completions[middle])? {
@@ -133,7 +161,7 @@ impl<M: Model> Explainer<'_, '_, M> {
                 high = middle;
             }
         }
-        Some(completions[low])
+        Some(high)
     }
 
     fn cut_is_linearizable(&mut self, cut: u64) -> Option<bool> {
@@ -147,22 +175,25 @@ impl<M: Model> Explainer<'_, '_, M> {
         }
     }
 
-    /// The stuck point at the completion `failing`: from a search of the
-    /// cut there, or failing that, one linearization of the cut just before
-    /// it. The flag says whether the states are complete.
-    fn states_at(&mut self, failing: u64) -> Option<(Stuck<M::State>, bool)> {
-        let (mut cut_problem, original) = self.problem.cut(failing);
-        let failing_op = cut_problem
+    /// Searches the cut at `completion`, not abandoning nodes because of the
+    /// operation completing there unless it is their frontier, under the
+    /// explanation budget. `None` when the user's budget ran out.
+    fn states_at(&mut self, completion: u64) -> Option<AtCompletion<M::State>> {
+        let (mut cut_problem, original) = self.problem.cut(completion);
+        let Some(failing_op) = cut_problem
             .ops
             .iter()
             .zip(&cut_problem.required)
-            .position(|(op, &required)| required && op.complete_index == Some(failing))?;
+            .position(|(op, &required)| required && op.complete_index == Some(completion))
+        else {
+            return Some(AtCompletion::NotReached);
+        };
+        let explain_limit = self
+            .limits
+            .max_states
+            .map_or(EXPLAIN_MAX_STATES, |max| max.min(EXPLAIN_MAX_STATES));
         let limits = Limits {
-            max_states: Some(
-                self.limits
-                    .max_states
-                    .map_or(EXPLAIN_MAX_STATES, |max| max.min(EXPLAIN_MAX_STATES)),
-            ),
+            max_states: Some(explain_limit),
             ..self.limits
         };
         let outcome = Search::new(&mut cut_problem, self.key_label.to_string(), limits)
@@ -174,37 +205,45 @@ impl<M: Model> Explainer<'_, '_, M> {
             prefix: stuck.prefix.iter().map(|&op| original[op]).collect(),
             states: stuck.states,
         };
-        match outcome.verdict {
+        Some(match outcome.verdict {
             Verdict::NotLinearizable(stuck) if stuck.op == failing_op => {
-                return Some((translate(stuck), true))
+                AtCompletion::Stuck(translate(stuck), true)
             }
-            Verdict::Unknown(_) => {
-                if let Some(partial) = outcome.partial.filter(|partial| partial.op == failing_op) {
-                    return Some((translate(partial), false));
+            Verdict::Unknown(_) => match outcome.partial {
+                Some(partial) if partial.op == failing_op => {
+                    AtCompletion::Stuck(translate(partial), false)
                 }
-            }
-            _ => {}
-        }
-        drop(cut_problem);
-        self.witness_before(failing, original[failing_op])
+                // The explanation budget ran out before getting there; the
+                // user's own budget is another matter.
+                _ if self
+                    .limits
+                    .max_states
+                    .is_some_and(|max| max <= explain_limit) =>
+                {
+                    return None
+                }
+                _ => AtCompletion::NotReached,
+            },
+            _ => AtCompletion::NotReached,
+        })
     }
 
-    /// One linearization of the cut just before the completion `failing` of
-    /// operation `op`, as a stuck point with its final state.
-    fn witness_before(&mut self, failing: u64, op: usize) -> Option<(Stuck<M::State>, bool)> {
-        let (mut cut_problem, original) = self.problem.cut(failing - 1);
+    /// A linearization of the cut just before the completion `completion`
+    /// of operation `op`, as a stuck point at `op` with its final state;
+    /// `Some(None)` when that cut is not linearizable, `None` when the
+    /// budget ran out.
+    fn witness_before(&mut self, completion: u64, op: usize) -> Option<Option<Stuck<M::State>>> {
+        let (mut cut_problem, original) = self.problem.cut(completion - 1);
         let outcome = Search::new(&mut cut_problem, self.key_label.to_string(), self.limits).run();
         self.memo_entries += outcome.memo_entries;
         match outcome.verdict {
-            Verdict::Linearizable { order, state } => Some((
-                Stuck {
-                    op,
-                    prefix: order.iter().map(|&i| original[i]).collect(),
-                    states: vec![state],
-                },
-                false,
-            )),
-            _ => None,
+            Verdict::Linearizable { order, state } => Some(Some(Stuck {
+                op,
+                prefix: order.iter().map(|&i| original[i]).collect(),
+                states: vec![state],
+            })),
+            Verdict::NotLinearizable(_) => Some(None),
+            Verdict::Unknown(_) => None,
         }
     }
 }

@@ -120,13 +120,14 @@ pub(crate) struct Memo<S> {
 }
 
 impl<S: Copy + Eq> Memo<S> {
-    const INITIAL_SLOTS: usize = 1 << 10;
+    /// The smallest table: small keys should not pay for a big one.
+    const MIN_SLOTS: usize = 1 << 4;
 
     /// An empty memo for sets of `words_per_set` words.
     pub(crate) fn new(words_per_set: usize) -> Memo<S> {
         Memo {
             words_per_set,
-            slots: vec![EMPTY; Self::INITIAL_SLOTS],
+            slots: vec![EMPTY; Self::MIN_SLOTS],
             hashes: Vec::new(),
             states: Vec::new(),
             sets: Vec::new(),
@@ -143,7 +144,7 @@ impl<S: Copy + Eq> Memo<S> {
     /// entry count, not of the allocator).
     pub(crate) fn bytes_for(&self, entries: usize) -> u64 {
         let per_entry = size_of::<u64>() + size_of::<S>() + self.words_per_set * size_of::<u64>();
-        let slots = (entries * 2).next_power_of_two().max(Self::INITIAL_SLOTS);
+        let slots = (entries * 2 + 1).next_power_of_two().max(Self::MIN_SLOTS);
         (entries * per_entry + slots * size_of::<u32>()) as u64
     }
 

@@ -182,6 +182,10 @@ where
     })
 }
 
+/// Below this many operations in all, keys are checked on the calling
+/// thread: starting threads would cost more than they save.
+const PARALLEL_MIN_OPS: usize = 1000;
+
 /// Solves every key's problem on up to `threads` threads; the reports come
 /// back in key order whatever the thread count.
 fn solve_all<M: Model + Send>(
@@ -190,7 +194,11 @@ fn solve_all<M: Model + Send>(
     threads: usize,
 ) -> Vec<KeyReport> {
     let count = problems.len();
-    let threads = threads.clamp(1, count.max(1));
+    let op_count: usize = problems.iter().map(|problem| problem.ops.len()).sum();
+    let threads = match op_count < PARALLEL_MIN_OPS {
+        true => 1,
+        false => threads.clamp(1, count.max(1)),
+    };
     if threads == 1 {
         return problems
             .into_iter()
