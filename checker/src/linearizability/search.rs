@@ -88,7 +88,7 @@ const NIL: u32 = u32::MAX;
 /// The list's sentinel head entry.
 const HEAD: u32 = 0;
 /// How many upcoming observations the lookahead checks at each node.
-const LOOKAHEAD_OBSERVATIONS: usize = 4;
+const LOOKAHEAD_OBSERVATIONS: usize = 1;
 /// How many candidate states (the current one and pending overwrites') the
 /// lookahead follows before it gives up.
 const LOOKAHEAD_SOURCES: usize = 8;

@@ -82,13 +82,19 @@ impl Shape {
 pub(crate) struct ValueTable {
     nodes: Vec<Node>,
     others: HashMap<Value, ValueId>,
-    strings: HashMap<(u64, u32), Vec<ValueId>, FastHash>,
+    /// `(hash, length)` to the first string of that shape; the others are
+    /// chained through `same_shape`.
+    strings: HashMap<(u64, u32), ValueId, FastHash>,
+    /// Per id: the next string with the same shape, or `NONE`.
+    same_shape: Vec<ValueId>,
     unobserved: Option<ValueId>,
-    /// For strings asked about by [`ValueTable::may_extend_to`]: the hash of
-    /// every prefix, `prefix_hashes[id][n]` being that of the first `n`
-    /// bytes.
-    prefix_hashes: HashMap<ValueId, Vec<u64>, FastHash>,
+    /// Per id, for strings asked about by [`ValueTable::may_extend_to`]:
+    /// the hash of every prefix, `[n]` being that of the first `n` bytes.
+    prefix_hashes: Vec<Option<Box<[u64]>>>,
 }
+
+/// The end of a `same_shape` chain.
+const NONE: ValueId = ValueId::MAX;
 
 impl ValueTable {
     /// The id of `value`, interning it if new.
@@ -111,15 +117,10 @@ impl ValueTable {
         if let Some(id) = self.find_string(shape, |table, id| table.string_equals(id, text)) {
             return id;
         }
-        let id = self.push(Node::Literal {
+        self.push_string(Node::Literal {
             text: text.into(),
             shape,
-        });
-        self.strings
-            .entry((shape.hash, shape.len))
-            .or_default()
-            .push(id);
-        id
+        })
     }
 
     /// The id of string `prefix` followed by string `suffix`, or `None`
@@ -135,16 +136,11 @@ impl ValueTable {
         if let Some(id) = found {
             return Some(id);
         }
-        let id = self.push(Node::Concat {
+        Some(self.push_string(Node::Concat {
             prefix,
             suffix,
             shape,
-        });
-        self.strings
-            .entry((shape.hash, shape.len))
-            .or_default()
-            .push(id);
-        Some(id)
+        }))
     }
 
     /// False only when `from` and `to` are strings and `from` is certainly
@@ -161,7 +157,10 @@ impl ValueTable {
         if from_shape.len > to_shape.len {
             return false;
         }
-        if !self.prefix_hashes.contains_key(&to) {
+        if self.prefix_hashes.len() <= to as usize {
+            self.prefix_hashes.resize(self.nodes.len(), None);
+        }
+        if self.prefix_hashes[to as usize].is_none() {
             let mut text = String::with_capacity(to_shape.len as usize);
             self.write_string(to, &mut text);
             let mut hash = 0u64;
@@ -171,9 +170,12 @@ impl ValueTable {
                 hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(byte));
                 hashes.push(hash);
             }
-            self.prefix_hashes.insert(to, hashes);
+            self.prefix_hashes[to as usize] = Some(hashes.into_boxed_slice());
         }
-        self.prefix_hashes[&to][from_shape.len as usize] == from_shape.hash
+        let hashes = self.prefix_hashes[to as usize]
+            .as_deref()
+            .unwrap_or_default();
+        hashes.get(from_shape.len as usize) == Some(&from_shape.hash)
     }
 
     /// The kv model's stand-in for an unobservable string.
@@ -217,8 +219,26 @@ impl ValueTable {
     }
 
     fn push(&mut self, node: Node) -> ValueId {
-        let id = ValueId::try_from(self.nodes.len()).expect("fewer than 2^32 distinct values");
+        let id = ValueId::try_from(self.nodes.len())
+            .ok()
+            .filter(|&id| id != NONE)
+            .expect("fewer than 2^32 - 1 distinct values");
         self.nodes.push(node);
+        self.same_shape.push(NONE);
+        id
+    }
+
+    /// Adds a string node (its shape known new or not equal to any string
+    /// of the same shape) to the shape index.
+    fn push_string(&mut self, node: Node) -> ValueId {
+        let shape = match &node {
+            Node::Literal { shape, .. } | Node::Concat { shape, .. } => *shape,
+            Node::Other(_) | Node::Unobserved => unreachable!("only strings have shapes"),
+        };
+        let id = self.push(node);
+        if let Some(first) = self.strings.insert((shape.hash, shape.len), id) {
+            self.same_shape[id as usize] = first;
+        }
         id
     }
 
@@ -235,8 +255,14 @@ impl ValueTable {
         shape: Shape,
         equals: impl Fn(&Self, ValueId) -> bool,
     ) -> Option<ValueId> {
-        let candidates = self.strings.get(&(shape.hash, shape.len))?;
-        candidates.iter().copied().find(|&id| equals(self, id))
+        let mut candidate = *self.strings.get(&(shape.hash, shape.len))?;
+        while candidate != NONE {
+            if equals(self, candidate) {
+                return Some(candidate);
+            }
+            candidate = self.same_shape[candidate as usize];
+        }
+        None
     }
 
     fn string_equals(&self, id: ValueId, text: &str) -> bool {
