@@ -18,6 +18,7 @@
 //! [`EntryIndex::entry_in_log`]: super::entries::EntryIndex::entry_in_log
 
 use super::invariant::Invariant;
+use super::leaders::Leadership;
 use super::report::Draft;
 use super::safety::Pass;
 use histories::{EntryId, NodeId};
@@ -38,18 +39,6 @@ pub(crate) struct Committed {
     pub append_event: usize,
     /// The committing node.
     pub node: NodeId,
-}
-
-/// A node's election as leader of a term, with its log's last entry then
-/// (which determines the whole log, by Log Matching).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Leadership {
-    pub node: NodeId,
-    pub term: u64,
-    pub last_index: u64,
-    pub last_term: u64,
-    /// Trace position of its `RoleChanged { Leader }`.
-    pub event: usize,
 }
 
 impl Pass<'_> {
@@ -83,9 +72,12 @@ impl Pass<'_> {
         let state = self.nodes.get(slot);
         let (id, commit_term) = (state.id, state.term);
         let upto = after.min(state.last_index());
+        // What it committed in an earlier run, at a term no higher, is
+        // known committed at that term already.
+        let from = before.max(state.committed_through);
         // Leaders already reported for this commit: one report each.
         let mut reported: Vec<usize> = Vec::new();
-        for index in before + 1..=upto {
+        for index in from + 1..=upto {
             let Some(&held) = self.nodes.get(slot).entry_at(index) else {
                 break;
             };
@@ -120,10 +112,12 @@ impl Pass<'_> {
                 // later leaders all the same.
                 Some(_) => u64::MAX,
             };
-            if self.max_leader_term > commit_term {
+            if self.leaders.max_term() > commit_term {
                 self.check_completeness_late(index, &fresh, judged_below, &mut reported);
             }
         }
+        let state = self.nodes.get_mut(slot);
+        state.committed_through = state.committed_through.max(upto);
     }
 
     /// Judges the leaders elected in terms strictly between
@@ -136,11 +130,8 @@ impl Pass<'_> {
         below: u64,
         reported: &mut Vec<usize>,
     ) {
-        for (number, leader) in self.leaderships.iter().enumerate() {
-            if leader.term <= committed.commit_term
-                || leader.term >= below
-                || reported.contains(&number)
-            {
+        for (number, leader) in self.leaders.between(committed.commit_term, below) {
+            if reported.contains(&number) {
                 continue;
             }
             let held = self
@@ -177,8 +168,10 @@ impl Pass<'_> {
     /// A node just became leader of `leadership.term`: its log must hold
     /// every entry committed in an earlier term. Reports the first missing.
     pub(crate) fn check_completeness_at_election(&mut self, leadership: &Leadership, slot: usize) {
+        let matching = self.extend_committed_match(slot);
         let state = self.nodes.get(slot);
-        for (slot_of_index, known) in self.committed.iter().enumerate() {
+        let past_match = self.committed.iter().enumerate().skip(matching as usize);
+        for (slot_of_index, known) in past_match {
             let Some(committed) = known else { continue };
             if committed.commit_term >= leadership.term {
                 continue;
@@ -217,5 +210,25 @@ impl Pass<'_> {
             });
             return;
         }
+    }
+
+    /// Extends the prefix of the node's log known to equal the committed
+    /// entries as far as it goes, and returns its length. The prefix only
+    /// shrinks when the log is truncated, so over a whole trace each entry
+    /// of each log is compared about once.
+    fn extend_committed_match(&mut self, slot: usize) -> u64 {
+        let state = self.nodes.get(slot);
+        let mut matching = state.matches_committed;
+        while let Some(Some(committed)) = self.committed.get(matching as usize) {
+            let same = state
+                .entry_at(matching + 1)
+                .is_some_and(|held| (held.term, held.entry) == (committed.term, committed.entry));
+            if !same {
+                break;
+            }
+            matching += 1;
+        }
+        self.nodes.get_mut(slot).matches_committed = matching;
+        matching
     }
 }

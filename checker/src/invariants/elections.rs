@@ -1,7 +1,7 @@
 //! Leaders, terms and votes: Election Safety, Monotonic Term, Single Vote.
 
-use super::commitment::Leadership;
 use super::invariant::Invariant;
+use super::leaders::Leadership;
 use super::nodes::Vote;
 use super::report::Draft;
 use super::safety::Pass;
@@ -14,10 +14,7 @@ impl Pass<'_> {
         let state = self.nodes.get_mut(slot);
         let id = state.id;
         let was_leading_this_term = state.role == Role::Leader && state.term == term;
-        if state.term != term || state.term_event.is_none() {
-            state.term = term;
-            state.term_event = Some(position);
-        }
+        state.set_term(term, position);
         state.role = role;
         match role {
             Role::Follower => state.leadership = None,
@@ -42,30 +39,22 @@ impl Pass<'_> {
             last_term: state.last_term(),
             event: position,
         };
-        let number = self.leaderships.len();
-        match self.leader_of_term.get(&term) {
-            Some(&first) => {
-                let first = self.leaderships[first];
-                if first.node != leadership.node {
-                    self.report.report(Invariant::ElectionSafety, || Draft {
-                        message: format!(
-                            "n{} and n{} are both leaders of term {term}",
-                            first.node, leadership.node
-                        ),
-                        nodes: vec![first.node, leadership.node],
-                        term: Some(term),
-                        index: None,
-                        events: vec![first.event, position],
-                    });
-                }
-            }
-            None => {
-                self.leader_of_term.insert(term, number);
+        if let Some(first) = self.leaders.first_of_term(term).copied() {
+            if first.node != leadership.node {
+                self.report.report(Invariant::ElectionSafety, || Draft {
+                    message: format!(
+                        "n{} and n{} are both leaders of term {term}",
+                        first.node, leadership.node
+                    ),
+                    nodes: vec![first.node, leadership.node],
+                    term: Some(term),
+                    index: None,
+                    events: vec![first.event, position],
+                });
             }
         }
         self.check_completeness_at_election(&leadership, slot);
-        self.leaderships.push(leadership);
-        self.max_leader_term = self.max_leader_term.max(term);
+        let number = self.leaders.add(leadership);
         self.nodes.get_mut(slot).leadership = Some(number);
     }
 

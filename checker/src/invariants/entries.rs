@@ -35,7 +35,6 @@
 //! elected.
 
 use histories::{EntryId, NodeId};
-use std::collections::BTreeMap;
 
 /// What every log holding the entry at some `(index, term)` agrees on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,23 +68,39 @@ pub(crate) enum Agreement {
 
 /// Every `(index, term)` ever appended, with its [`EntryFacts`].
 ///
-/// Nearly every index only ever holds one term, so the first term seen at
-/// an index sits in a vector slot; the rare other terms go to a map.
+/// Each index heads a short chain of the terms seen there (nearly always
+/// one, a few under churn), newest first, in one arena: no hashing, no
+/// tree, one allocation that grows with the number of distinct entries.
 #[derive(Debug, Default)]
 pub(crate) struct EntryIndex {
-    first: Vec<Option<(u64, EntryFacts)>>,
-    others: BTreeMap<(u64, u64), EntryFacts>,
+    /// By index − 1: 1 + arena position of the newest term seen there, or
+    /// 0 when none was.
+    heads: Vec<u32>,
+    arena: Vec<Link>,
+}
+
+/// One `(index, term)` of a chain.
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    term: u64,
+    facts: EntryFacts,
+    /// 1 + arena position of the next older term at the same index, or 0.
+    next: u32,
 }
 
 impl EntryIndex {
     /// The facts of `(index, term)`, if any node appended it.
     pub fn get(&self, index: u64, term: u64) -> Option<&EntryFacts> {
         let slot = usize::try_from(index.checked_sub(1)?).ok()?;
-        match self.first.get(slot)? {
-            Some((first_term, facts)) if *first_term == term => Some(facts),
-            Some(_) => self.others.get(&(index, term)),
-            None => None,
+        let mut link = *self.heads.get(slot)?;
+        while link != 0 {
+            let at = &self.arena[link as usize - 1];
+            if at.term == term {
+                return Some(&at.facts);
+            }
+            link = at.next;
         }
+        None
     }
 
     /// Checks an append of `entry` at `(index, term)` on a log whose term at
@@ -93,7 +108,7 @@ impl EntryIndex {
     ///
     /// `index` must be at most one past the longest log seen so far (the
     /// caller rejects appends that leave a hole), which bounds the table by
-    /// the number of appends.
+    /// the number of appends (and so below `u32::MAX` entries).
     pub fn observe(
         &mut self,
         index: u64,
@@ -125,15 +140,15 @@ impl EntryIndex {
             node,
         };
         let slot = (index - 1) as usize;
-        if self.first.len() <= slot {
-            self.first.resize(slot + 1, None);
+        if self.heads.len() <= slot {
+            self.heads.resize(slot + 1, 0);
         }
-        match &self.first[slot] {
-            None => self.first[slot] = Some((term, facts)),
-            Some(_) => {
-                self.others.insert((index, term), facts);
-            }
-        }
+        self.arena.push(Link {
+            term,
+            facts,
+            next: self.heads[slot],
+        });
+        self.heads[slot] = self.arena.len() as u32;
         Agreement::New
     }
 

@@ -176,6 +176,6 @@ impl Pass<'_> {
     /// its current term, if it leads.
     pub(crate) fn leader_event(&self, slot: usize) -> Option<usize> {
         let number = self.nodes.get(slot).leadership?;
-        Some(self.leaderships[number].event)
+        Some(self.leaders.get(number).event)
     }
 }

@@ -30,6 +30,7 @@ mod commitment;
 mod elections;
 mod entries;
 mod invariant;
+mod leaders;
 mod liveness;
 mod logs;
 mod nodes;

@@ -34,12 +34,22 @@ pub(crate) struct Votes(Vec<Vote>);
 impl Votes {
     /// The vote given in `term`, if any.
     pub fn in_term(&self, term: u64) -> Option<Vote> {
-        let slot = self.0.binary_search_by_key(&term, |vote| vote.term).ok()?;
-        Some(self.0[slot])
+        match self.0.last() {
+            Some(last) if last.term == term => Some(*last),
+            Some(last) if last.term > term => {
+                let slot = self.0.binary_search_by_key(&term, |vote| vote.term).ok()?;
+                Some(self.0[slot])
+            }
+            _ => None,
+        }
     }
 
-    /// Records a vote in a term that had none.
+    /// Records a vote in a term that had none (or replaces it).
     pub fn record(&mut self, vote: Vote) {
+        if self.0.last().is_none_or(|last| last.term < vote.term) {
+            self.0.push(vote);
+            return;
+        }
         match self.0.binary_search_by_key(&vote.term, |v| v.term) {
             Ok(slot) => self.0[slot] = vote,
             Err(slot) => self.0.insert(slot, vote),
@@ -73,10 +83,18 @@ pub(crate) struct NodeState {
     pub applied_event: Option<usize>,
     /// Every vote it gave.
     pub votes: Votes,
+    /// Entries `1..=committed_through` of its log were already recorded as
+    /// committed by this node, in a term no higher than its current one: a
+    /// restarted node committing them again need not walk them again.
+    pub committed_through: u64,
+    /// Entries `1..=matches_committed` of its log are the committed entries
+    /// at those indexes (each of which had one when compared): the Leader
+    /// Completeness check at its next election starts past them.
+    pub matches_committed: u64,
 }
 
 impl NodeState {
-    fn new(id: NodeId) -> NodeState {
+    pub fn new(id: NodeId) -> NodeState {
         NodeState {
             id,
             running: true,
@@ -90,6 +108,8 @@ impl NodeState {
             last_applied: 0,
             applied_event: None,
             votes: Votes::default(),
+            committed_through: 0,
+            matches_committed: 0,
         }
     }
 
@@ -121,6 +141,20 @@ impl NodeState {
     pub fn truncate_from(&mut self, from_index: u64) {
         let keep = from_index.saturating_sub(1).min(self.last_index());
         self.log.truncate(keep as usize);
+        self.committed_through = self.committed_through.min(keep);
+        self.matches_committed = self.matches_committed.min(keep);
+    }
+
+    /// Takes `term` as its currentTerm, shown by the event at `position`.
+    pub fn set_term(&mut self, term: u64, position: usize) {
+        if term < self.term {
+            // Its earlier commits were made in terms above the new one.
+            self.committed_through = 0;
+        }
+        if term != self.term || self.term_event.is_none() {
+            self.term = term;
+            self.term_event = Some(position);
+        }
     }
 
     /// Forgets what a crash loses: role, commitIndex, the state machine.
@@ -139,17 +173,28 @@ impl NodeState {
 /// make the checker allocate gigabytes.
 const DIRECT_IDS: usize = 1024;
 
-/// The nodes seen so far, created on first mention, by id.
-#[derive(Debug, Default)]
-pub(crate) struct NodeTable {
-    nodes: Vec<NodeState>,
+/// Per-node values, created on first mention, found by node id.
+#[derive(Debug)]
+pub(crate) struct NodeTable<T> {
+    nodes: Vec<T>,
+    /// By id, for ids below [`DIRECT_IDS`]: the slot, or `u32::MAX`.
     direct: Vec<u32>,
     sparse: BTreeMap<NodeId, u32>,
 }
 
-impl NodeTable {
-    /// Where `id` lives in `nodes`, creating its state on first sight.
-    pub fn slot(&mut self, id: NodeId) -> usize {
+impl<T> Default for NodeTable<T> {
+    fn default() -> NodeTable<T> {
+        NodeTable {
+            nodes: Vec::new(),
+            direct: Vec::new(),
+            sparse: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> NodeTable<T> {
+    /// Where `id` lives, creating its value with `make` on first sight.
+    pub fn slot(&mut self, id: NodeId, make: impl FnOnce() -> T) -> usize {
         let known = if (id as usize) < DIRECT_IDS {
             self.direct
                 .get(id as usize)
@@ -162,7 +207,7 @@ impl NodeTable {
             return slot as usize;
         }
         let slot = self.nodes.len() as u32;
-        self.nodes.push(NodeState::new(id));
+        self.nodes.push(make());
         if (id as usize) < DIRECT_IDS {
             if self.direct.len() <= id as usize {
                 self.direct.resize(id as usize + 1, u32::MAX);
@@ -174,12 +219,17 @@ impl NodeTable {
         slot as usize
     }
 
-    pub fn get(&self, slot: usize) -> &NodeState {
+    pub fn get(&self, slot: usize) -> &T {
         &self.nodes[slot]
     }
 
-    pub fn get_mut(&mut self, slot: usize) -> &mut NodeState {
+    pub fn get_mut(&mut self, slot: usize) -> &mut T {
         &mut self.nodes[slot]
+    }
+
+    /// Every value, in order of first mention.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.nodes.iter()
     }
 }
 
@@ -190,13 +240,15 @@ mod tests {
     #[test]
     fn node_table_gives_each_id_one_slot_small_or_huge() {
         let mut table = NodeTable::default();
-        let a = table.slot(3);
-        let b = table.slot(u32::MAX);
-        let c = table.slot(0);
+        let a = table.slot(3, || NodeState::new(3));
+        let b = table.slot(u32::MAX, || NodeState::new(u32::MAX));
+        let c = table.slot(0, || NodeState::new(0));
         assert_eq!((a, b, c), (0, 1, 2));
-        assert_eq!(table.slot(u32::MAX), 1);
-        assert_eq!(table.slot(3), 0);
+        assert_eq!(table.slot(u32::MAX, || unreachable!()), 1);
+        assert_eq!(table.slot(3, || unreachable!()), 0);
         assert_eq!(table.get(b).id, u32::MAX);
+        let ids: Vec<NodeId> = table.values().map(|n| n.id).collect();
+        assert_eq!(ids, [3, u32::MAX, 0]);
     }
 
     #[test]

@@ -7,18 +7,19 @@
 //! votes), [`logs`](super::logs) (appends and truncations),
 //! [`commitment`](super::commitment) (commits and Leader Completeness) and
 //! [`applying`](super::applying) (the state machine). Every step is O(1)
-//! amortized except three rare ones: an election scans the committed
-//! entries once, a restart's first commit re-walks the prefix it commits,
-//! and a commit behind a later leader looks that leader's log up by term
-//! runs.
+//! amortized, bar one rare case: a commit made behind a leader of a later
+//! term looks that leader's log up, by term runs. An election compares the
+//! new leader's log with the committed entries only past the prefix it was
+//! already found to match, and a restarted node committing again only
+//! walks what it had not committed before.
 
 use super::applying::AppliedLedger;
-use super::commitment::{Committed, Leadership};
+use super::commitment::Committed;
 use super::entries::EntryIndex;
-use super::nodes::NodeTable;
+use super::leaders::LeaderBook;
+use super::nodes::{NodeState, NodeTable};
 use super::report::{Recorder, SafetyReport};
 use histories::{NodeId, Trace, TraceKind};
-use std::collections::BTreeMap;
 
 /// Checks every safety [`Invariant`](super::Invariant) over `trace` in one
 /// pass, and reports the first few violations of each.
@@ -38,17 +39,13 @@ pub fn check_safety(trace: &Trace) -> SafetyReport {
 /// Everything the pass knows after the events read so far.
 pub(crate) struct Pass<'t> {
     /// Each node's state.
-    pub nodes: NodeTable,
+    pub nodes: NodeTable<NodeState>,
     /// Every `(index, term)` ever appended (Log Matching, log lookups).
     pub entries: EntryIndex,
     /// By index − 1: the first entry known committed there.
     pub committed: Vec<Option<Committed>>,
-    /// Every leader elected, in trace order.
-    pub leaderships: Vec<Leadership>,
-    /// The first leader of each term, as a position in `leaderships`.
-    pub leader_of_term: BTreeMap<u64, usize>,
-    /// The highest term any leader was elected in (0 before any).
-    pub max_leader_term: u64,
+    /// Every leader elected.
+    pub leaders: LeaderBook,
     /// What was applied at each index, by any node.
     pub applied: AppliedLedger,
     /// The violations found.
@@ -61,9 +58,7 @@ impl<'t> Pass<'t> {
             nodes: NodeTable::default(),
             entries: EntryIndex::default(),
             committed: Vec::new(),
-            leaderships: Vec::new(),
-            leader_of_term: BTreeMap::new(),
-            max_leader_term: 0,
+            leaders: LeaderBook::default(),
             applied: AppliedLedger::new(trace.events.len()),
             report: Recorder::new(trace),
         }
@@ -71,7 +66,7 @@ impl<'t> Pass<'t> {
 
     /// Checks one event of `node` and updates the picture.
     fn step(&mut self, position: usize, node: NodeId, event: &TraceKind) {
-        let slot = self.nodes.slot(node);
+        let slot = self.nodes.slot(node, || NodeState::new(node));
         match *event {
             TraceKind::RoleChanged { role, term } => {
                 self.on_role_changed(position, slot, role, term)
@@ -106,10 +101,7 @@ impl<'t> Pass<'t> {
                 let state = self.nodes.get_mut(slot);
                 state.running = true;
                 state.lose_volatile_state();
-                if state.term != term {
-                    state.term = term;
-                    state.term_event = Some(position);
-                }
+                state.set_term(term, position);
             }
             TraceKind::Paused | TraceKind::Resumed | TraceKind::Nemesis { .. } => {}
         }
