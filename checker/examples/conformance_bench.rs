@@ -10,9 +10,12 @@
 //! times (default 11) and the median is printed. The baseline is a TSV of
 //! `file<TAB>ms` lines (`--baseline`, or the `RAFTSTORM_BASELINE`
 //! environment variable); without one, the published Porcupine figures are
-//! used for the totals and the two slowest files.
+//! used for the totals and the two slowest files. Exits with 1 when a
+//! verdict differs from the manifest's, 2 on bad arguments or input.
 
-use checker::bench::{default_corpus_dir, load_corpus, render, time_corpus, Baseline};
+use checker::bench::{
+    all_as_expected, default_corpus_dir, load_corpus, render, time_corpus, Baseline,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,16 +39,8 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "--runs" => {
-                args.runs = value()?
-                    .parse()
-                    .map_err(|_| "--runs needs a number".to_string())?
-            }
-            "--threads" => {
-                args.threads = value()?
-                    .parse()
-                    .map_err(|_| "--threads needs a number".to_string())?
-            }
+            "--runs" => args.runs = number(&value()?, "--runs")?,
+            "--threads" => args.threads = number(&value()?, "--threads")?,
             "--baseline" => args.baseline = Some(PathBuf::from(value()?)),
             "--dir" => args.dir = PathBuf::from(value()?),
             "--only" => args.only = Some(value()?),
@@ -55,40 +50,27 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+fn number(text: &str, flag: &str) -> Result<usize, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} needs a number, found `{text}`"))
+}
+
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
+    match bench() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(message) => {
             eprintln!("conformance_bench: {message}");
-            return ExitCode::from(2);
+            ExitCode::from(2)
         }
-    };
-    let baseline = match &args.baseline {
-        None => Baseline::porcupine_published(),
-        Some(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(err) => {
-                    eprintln!("conformance_bench: {}: {err}", path.display());
-                    return ExitCode::from(2);
-                }
-            };
-            match Baseline::parse_tsv(&text, &path.display().to_string()) {
-                Ok(baseline) => baseline,
-                Err(err) => {
-                    eprintln!("conformance_bench: {err}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
-    };
-    let mut files = match load_corpus(&args.dir) {
-        Ok(files) => files,
-        Err(err) => {
-            eprintln!("conformance_bench: {err}");
-            return ExitCode::from(2);
-        }
-    };
+    }
+}
+
+/// Runs the benchmark; true when every verdict was as expected.
+fn bench() -> Result<bool, String> {
+    let args = parse_args()?;
+    let baseline = Baseline::load(args.baseline.as_deref()).map_err(|err| err.to_string())?;
+    let mut files = load_corpus(&args.dir).map_err(|err| err.to_string())?;
     if let Some(only) = &args.only {
         files.retain(|file| file.file.contains(only.as_str()));
     }
@@ -100,9 +82,5 @@ fn main() -> ExitCode {
     );
     let timings = time_corpus(&files, args.runs, args.threads);
     print!("{}", render(&timings, &baseline));
-    if timings.iter().all(|t| t.validity == t.expected) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    Ok(all_as_expected(&timings))
 }

@@ -206,6 +206,17 @@ impl Baseline {
         }
     }
 
+    /// The baseline in the TSV file at `path`, or the published Porcupine
+    /// figures when there is none.
+    pub fn load(path: Option<&Path>) -> Result<Baseline, CorpusError> {
+        let Some(path) = path else {
+            return Ok(Baseline::porcupine_published());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| CorpusError(format!("{}: {err}", path.display())))?;
+        Baseline::parse_tsv(&text, &path.display().to_string())
+    }
+
     /// Reads `file<TAB>ms` lines (blank lines and `#` comments skipped, a
     /// first line `file<TAB>ms` taken as a header). Totals are the sums of
     /// each group's files. `source` names the text in errors.
@@ -250,6 +261,30 @@ impl Baseline {
             totals_ms,
         })
     }
+}
+
+/// Times every file of the corpus in `dir` (`runs` checks each, median
+/// kept, on `threads` threads) and renders the table against `baseline`:
+/// what `raftstorm bench` and the `conformance_bench` example print.
+/// Returns the timings too, so the caller can tell whether every verdict
+/// was as expected ([`all_as_expected`]).
+pub fn run(
+    dir: &Path,
+    runs: usize,
+    threads: usize,
+    baseline: &Baseline,
+) -> Result<(Vec<Timing>, String), CorpusError> {
+    let files = load_corpus(dir)?;
+    let timings = time_corpus(&files, runs, threads);
+    let text = render(&timings, baseline);
+    Ok((timings, text))
+}
+
+/// True when every file got the verdict the manifest expects.
+pub fn all_as_expected(timings: &[Timing]) -> bool {
+    timings
+        .iter()
+        .all(|timing| timing.validity == timing.expected)
 }
 
 /// What the corpus groups are called in the printout.
@@ -356,6 +391,16 @@ mod tests {
         assert_eq!(baseline.files_ms.len(), 3);
         assert_eq!(baseline.totals_ms["jepsen"], 4.0);
         assert_eq!(baseline.totals_ms["kv"], 0.25);
+    }
+
+    #[test]
+    fn without_a_file_the_baseline_is_the_published_one() {
+        let baseline = Baseline::load(None).unwrap();
+        assert_eq!(baseline, Baseline::porcupine_published());
+        assert_eq!(baseline.totals_ms["jepsen"], 480.0);
+        assert_eq!(baseline.files_ms["kv/c50-ok.txt"], 160.0);
+        let err = Baseline::load(Some(Path::new("/nonexistent/base.tsv"))).unwrap_err();
+        assert!(err.0.starts_with("/nonexistent/base.tsv: "), "{err}");
     }
 
     #[test]
