@@ -13,7 +13,14 @@
 //!   was elected (a stale leader's commit arriving late) — then that
 //!   leader's log *as it was when elected* must hold it. The log is not
 //!   copied at each election; [`EntryIndex::entry_in_log`] finds its term at
-//!   any index from its last entry, by Log Matching.
+//!   any index from its last entry, by Log Matching. (Should Log Matching
+//!   itself be broken, that lookup may err — but the trace is then already
+//!   reported invalid, for Log Matching.)
+//!
+//! Both checks stay cheap: each node carries the length of its log's prefix
+//! known to match the committed entries, so an election compares only what
+//! is new; and the index of leaders by term makes the late case touch only
+//! the leaders it concerns — none, almost always.
 //!
 //! [`EntryIndex::entry_in_log`]: super::entries::EntryIndex::entry_in_log
 
