@@ -80,7 +80,7 @@ fn bench() -> Result<bool, String> {
         args.runs,
         args.threads
     );
-    let timings = time_corpus(&files, args.runs, args.threads);
+    let timings = time_corpus(&files, args.runs, args.threads).map_err(|err| err.to_string())?;
     print!("{}", render(&timings, &baseline));
     Ok(all_as_expected(&timings))
 }

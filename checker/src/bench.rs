@@ -150,30 +150,36 @@ pub struct Timing {
 }
 
 /// Checks `file` `runs` times (at least once) on `threads` threads and
-/// keeps the median time.
-pub fn time_file(file: &CorpusFile, runs: usize, threads: usize) -> Timing {
+/// keeps the median time. Fails when the model cannot check the file.
+pub fn time_file(file: &CorpusFile, runs: usize, threads: usize) -> Result<Timing, CorpusError> {
     let options = Options::new(file.model.clone()).with_threads(threads);
     let mut times_ns = Vec::with_capacity(runs.max(1));
-    let mut last = None;
+    let mut validity = Validity::Valid;
+    let mut memo_entries = 0;
     for _ in 0..runs.max(1) {
         let started = Instant::now();
-        let report = check_operations(&file.ops, &options).expect("corpus files are checkable");
+        let report = check_operations(&file.ops, &options)
+            .map_err(|err| CorpusError(format!("{}: {err}", file.file)))?;
         times_ns.push(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
-        last = Some(report);
+        validity = report.validity;
+        memo_entries = report.stats.memo_entries;
     }
     times_ns.sort_unstable();
-    let report = last.expect("at least one run");
-    Timing {
+    Ok(Timing {
         file: file.file.clone(),
         expected: file.expected,
-        validity: report.validity,
+        validity,
         median_ns: times_ns[times_ns.len() / 2],
-        memo_entries: report.stats.memo_entries,
-    }
+        memo_entries,
+    })
 }
 
 /// [`time_file`] for every file, in order.
-pub fn time_corpus(files: &[CorpusFile], runs: usize, threads: usize) -> Vec<Timing> {
+pub fn time_corpus(
+    files: &[CorpusFile],
+    runs: usize,
+    threads: usize,
+) -> Result<Vec<Timing>, CorpusError> {
     files
         .iter()
         .map(|file| time_file(file, runs, threads))
@@ -275,7 +281,7 @@ pub fn run(
     baseline: &Baseline,
 ) -> Result<(Vec<Timing>, String), CorpusError> {
     let files = load_corpus(dir)?;
-    let timings = time_corpus(&files, runs, threads);
+    let timings = time_corpus(&files, runs, threads)?;
     let text = render(&timings, baseline);
     Ok((timings, text))
 }
