@@ -346,6 +346,85 @@ fn legal_runs_pass() {
     }
 }
 
+/// For each invariant, a legal trace that comes as close as Raft allows to
+/// breaking it.
+fn near_misses() -> Vec<(Invariant, &'static str, String)> {
+    use Invariant::*;
+    vec![
+        (
+            ElectionSafety,
+            "leaders of two terms at once",
+            after_election("n1 candidate 2; n2 follower 2; n2 vote 2 n1; n1 leader 2"),
+        ),
+        (
+            LeaderAppendOnly,
+            "a deposed leader truncates once it follows",
+            after_election(
+                "n0 append 2 1 c1.1
+                 n1 candidate 2; n2 follower 2; n2 vote 2 n1; n1 leader 2
+                 n0 follower 2; n0 truncate 2 1",
+            ),
+        ),
+        (
+            LogMatching,
+            "different commands at one index, in different terms",
+            "n0 append 1 1 c1.1; n1 append 1 2 c1.2".to_string(),
+        ),
+        (
+            LeaderCompleteness,
+            "a new leader lacks an entry that was never committed",
+            after_election(
+                "n0 append 2 1 c1.1; n1 append 2 1 c1.1
+                 n2 candidate 2; n2 leader 2",
+            ),
+        ),
+        (
+            StateMachineSafety,
+            "the same entry applied again after a restart, and by another node",
+            after_election("n1 crash; n1 restart 1 n0 1; n1 commit 1; n1 apply 1 1 noop"),
+        ),
+        (
+            MonotonicTerm,
+            "a restart in the same term, then a newer one",
+            "n0 candidate 3; n0 crash; n0 restart 3 n0 0; n0 follower 4".to_string(),
+        ),
+        (
+            SingleVote,
+            "one vote per term, repeated to the same candidate",
+            "n0 follower 2; n0 vote 2 n1; n0 vote 2 n1; n0 follower 3; n0 vote 3 n2".to_string(),
+        ),
+        (
+            MonotonicCommit,
+            "a commit index lower than before the crash",
+            after_election(
+                "n0 append 2 1 c1.1; n1 append 2 1 c1.1; n0 commit 2; n0 apply 2 1 c1.1
+                 n0 crash; n0 restart 1 n0 2; n0 commit 1; n0 apply 1 1 noop",
+            ),
+        ),
+        (
+            AppliedWithinCommit,
+            "applying from index 1 again after a restart, up to the commit index",
+            "n0 commit 2; n0 apply 1 1 noop; n0 apply 2 1 c1.1
+             n0 crash; n0 restart 0 - 0; n0 commit 1; n0 apply 1 1 noop"
+                .to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn near_misses_keep_every_invariant() {
+    for (invariant, name, script) in near_misses() {
+        let report = check(&script);
+        assert_eq!(
+            report.validity,
+            Validity::Valid,
+            "{invariant}, {name}: {report}"
+        );
+    }
+    let covered: Vec<Invariant> = near_misses().iter().map(|(i, _, _)| *i).collect();
+    assert_eq!(covered, Invariant::ALL);
+}
+
 #[test]
 fn a_violation_prints_as_a_paragraph_with_its_events_and_survives_json() {
     let script = after_election("n2 candidate 2; n2 truncate 1 1; n2 leader 2");
