@@ -171,7 +171,32 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Times the linearizability checker on every file of the Porcupine
+/// conformance corpus (parsing excluded, median of `--checker-runs` checks
+/// per file, two threads as Porcupine's figures were taken) and prints the
+/// table with ratios against the baseline: `--baseline FILE.tsv` when
+/// given, Porcupine's published figures otherwise.
 fn checker_bench(args: &BenchArgs) -> Result<(), String> {
-    let _ = args;
+    let baseline = checker::bench::Baseline::load(args.baseline.as_deref())
+        .map_err(|err| err.to_string())?;
+    let dir = args
+        .corpus
+        .clone()
+        .unwrap_or_else(checker::bench::default_corpus_dir);
+    println!(
+        "checker on the conformance corpus ({}), median of {} runs per file, {CHECKER_THREADS} threads:",
+        dir.display(),
+        args.checker_runs
+    );
+    let (timings, table) =
+        checker::bench::run(&dir, args.checker_runs as usize, CHECKER_THREADS, &baseline)
+            .map_err(|err| err.to_string())?;
+    print!("{table}");
+    if !checker::bench::all_as_expected(&timings) {
+        return Err("a conformance verdict differs from the manifest's (see the table)".into());
+    }
     Ok(())
 }
+
+/// Porcupine's published corpus figures were measured with two threads.
+const CHECKER_THREADS: usize = 2;

@@ -239,6 +239,14 @@ pub struct BenchArgs {
     /// Skip the checker benchmark.
     #[arg(long)]
     pub no_checker: bool,
+    /// Checks of each conformance file in the checker benchmark (the
+    /// median is reported).
+    #[arg(long, default_value_t = 11, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub checker_runs: u64,
+    /// The conformance corpus directory (holding MANIFEST.tsv); default:
+    /// this source tree's testdata/porcupine.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
 }
 
 /// The number of threads to use when the user named none: every core.

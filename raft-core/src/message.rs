@@ -69,9 +69,14 @@ pub enum MessageBody {
         /// On success, the index up to which the follower's log now matches
         /// the leader's (prevLogIndex + number of entries).
         match_index: LogIndex,
-        /// On a failed consistency check, where the follower's log diverges.
+        /// On a failed consistency check, where the follower's log
+        /// diverges. A failure without a hint is a rejection of a request
+        /// from an older term, which the leader learns nothing from.
         conflict: Option<ConflictHint>,
-        /// The round of the AppendEntries this answers.
+        /// The round of the AppendEntries this answers; 0 when it was
+        /// rejected for its stale term (the reply carries the follower's
+        /// term, which its sender may have reached since, so echoing the
+        /// old round could vouch for a round of a different term).
         round: u64,
     },
 }

@@ -15,6 +15,10 @@ use crate::node::Node;
 use crate::ready::NodeEvent;
 use crate::types::{LogIndex, NodeId, Role, Term};
 
+/// The round a follower echoes when it rejects an AppendEntries of an
+/// older term. Rounds of a term start at 1, so it confirms no read.
+pub(crate) const STALE_REQUEST_ROUND: u64 = 0;
+
 impl Node {
     /// The heartbeat timer fired: a leader starts a new heartbeat round,
     /// sending every follower what it is missing (or nothing), and re-arms.
@@ -78,7 +82,10 @@ impl Node {
         round: u64,
     ) {
         if !self.accept_request_term(term) {
-            self.answer_append(leader, false, 0, None, round);
+            // Round 0 acknowledges nothing: the sender may be leader of a
+            // later term by the time this answer (stamped with our term)
+            // arrives, and a stale round must not confirm its reads.
+            self.answer_append(leader, false, 0, None, STALE_REQUEST_ROUND);
             return;
         }
         if self.role == Role::Candidate {
@@ -203,6 +210,11 @@ impl Node {
         let Some(leader) = self.leader.as_mut() else {
             return;
         };
+        if !success && conflict.is_none() {
+            // The answer to a request from an older term of ours: it says
+            // nothing about this term's log or rounds.
+            return;
+        }
         let progress = &mut leader.progress[follower as usize];
         progress.acked_round = progress.acked_round.max(round);
         let send_more = if success {

@@ -786,6 +786,39 @@ fn a_leader_cut_off_from_its_majority_does_not_answer_reads() {
 }
 
 #[test]
+fn a_rejection_of_an_older_terms_append_confirms_no_read() {
+    let mut cluster = Cluster::new(3);
+    cluster.elect(0);
+    for _ in 0..5 {
+        cluster.heartbeat(0);
+        cluster.deliver_all();
+    }
+    // A term-1 round that is still on the wire when n0 wins term 2.
+    cluster.heartbeat(0);
+    let stale: Vec<Message> = cluster.inflight.drain(..).collect();
+    cluster.call(0, Node::become_candidate);
+    cluster.deliver_all();
+    assert_eq!(
+        (cluster.node(0).role(), cluster.node(0).current_term()),
+        (Role::Leader, 2)
+    );
+    // The followers, now in term 2, reject the late term-1 appends; their
+    // answers carry term 2, n0's own term by now.
+    cluster.inflight.extend(stale);
+    cluster.deliver_all();
+    assert_eq!(cluster.node(0).role(), Role::Leader);
+    // Cut off, n0 has confirmed no round of term 2: a read must wait.
+    cluster.isolated.insert(0);
+    cluster.request(0, 2, 1, get("a"));
+    cluster.heartbeat(0);
+    cluster.deliver_all();
+    assert!(
+        cluster.replies_to(2).is_empty(),
+        "an old term's round vouched for this term's read"
+    );
+}
+
+#[test]
 fn in_log_read_mode_reads_go_through_the_log() {
     let config = ClusterConfig {
         read_mode: ReadMode::Log,
