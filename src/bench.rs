@@ -177,8 +177,8 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<(), String> {
 /// table with ratios against the baseline: `--baseline FILE.tsv` when
 /// given, Porcupine's published figures otherwise.
 fn checker_bench(args: &BenchArgs) -> Result<(), String> {
-    let baseline = checker::bench::Baseline::load(args.baseline.as_deref())
-        .map_err(|err| err.to_string())?;
+    let baseline =
+        checker::bench::Baseline::load(args.baseline.as_deref()).map_err(|err| err.to_string())?;
     let dir = args
         .corpus
         .clone()

@@ -67,6 +67,12 @@ pub struct TrialArgs {
     /// How reads are made linearizable: read-index or log.
     #[arg(long, default_value = "read-index", value_parser = parse_read_mode)]
     pub read_mode: ReadMode,
+    /// Most log entries in one AppendEntries (smaller batches make a
+    /// lagging follower catch up over more rounds, which exposes the
+    /// commit bugs that a whole-suffix batch hides).
+    #[arg(long, default_value_t = raft_core::ClusterConfig::default().max_entries_per_append,
+          value_parser = parse_max_batch)]
+    pub max_batch: usize,
     /// Simulated duration of a trial, in milliseconds.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2_000..))]
     pub duration_ms: u64,
@@ -80,6 +86,7 @@ impl TrialArgs {
                 cluster_size: self.nodes,
                 read_mode: self.read_mode,
                 bugs: self.bugs.iter().copied().collect::<BugSet>(),
+                max_entries_per_append: self.max_batch,
                 ..ClusterConfig::default()
             },
             clients: ClientConfig {
@@ -252,6 +259,15 @@ pub struct BenchArgs {
 /// The number of threads to use when the user named none: every core.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn parse_max_batch(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if count >= 1 => Ok(count),
+        _ => Err(format!(
+            "expected a whole number of entries, at least 1, found `{text}`"
+        )),
+    }
 }
 
 fn parse_fault_kinds(text: &str) -> Result<FaultKinds, String> {
