@@ -141,7 +141,7 @@ impl Workload for KvWorkload {
         self.issued += 1;
         let serial = self.issued;
         let key_index = self.rng.gen_range(0..self.config.key_count) as usize;
-        let key = format!("k{key_index}");
+        let key = tagged('k', key_index as u64, "");
         let op = match self
             .config
             .mix
@@ -149,22 +149,22 @@ impl Workload for KvWorkload {
         {
             OpKind::Get => KvOp::Get { key },
             OpKind::Put => {
-                let value = format!("v{serial}");
+                let value = tagged('v', serial, "");
                 self.remember(key_index, &value);
                 KvOp::Put { key, value }
             }
             OpKind::Append => KvOp::Append {
                 key,
-                value: format!("a{serial} "),
+                value: tagged('a', serial, " "),
             },
             OpKind::Cas => {
                 let recent = &self.recent[key_index];
                 let expected = if recent.is_empty() {
-                    format!("v{serial}")
+                    tagged('v', serial, "")
                 } else {
                     recent[self.rng.gen_range(0..recent.len())].clone()
                 };
-                let new = format!("c{serial}");
+                let new = tagged('c', serial, "");
                 self.remember(key_index, &new);
                 KvOp::Cas { key, expected, new }
             }
@@ -173,10 +173,42 @@ impl Workload for KvWorkload {
     }
 }
 
+/// `prefix`, the decimal digits of `number`, then `suffix` (as
+/// `format!("{prefix}{number}{suffix}")`, without the formatting machinery:
+/// every operation makes one or two of these).
+fn tagged(prefix: char, number: u64, suffix: &str) -> String {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(1 + digits.len() - start + suffix.len());
+    text.push(prefix);
+    for &digit in &digits[start..] {
+        text.push(char::from(digit));
+    }
+    text.push_str(suffix);
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use nemesis::seeds::seeded;
+
+    #[test]
+    fn tagged_values_read_like_format() {
+        for number in [0, 7, 10, 99, 12_345, u64::MAX] {
+            assert_eq!(tagged('v', number, ""), format!("v{number}"));
+            assert_eq!(tagged('a', number, " "), format!("a{number} "));
+        }
+    }
 
     #[test]
     fn the_mix_and_the_limit_are_respected() {

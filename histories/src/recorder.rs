@@ -30,6 +30,17 @@ impl Recorder {
         }
     }
 
+    /// An in-memory recorder with room for `records` records before it
+    /// has to grow (growing copies the whole history).
+    pub fn with_capacity(records: usize) -> Recorder {
+        Recorder {
+            history: History {
+                ops: Vec::with_capacity(records),
+            },
+            ..Recorder::new()
+        }
+    }
+
     /// A recorder that also writes every record to `sink` as JSON Lines.
     pub fn streaming(sink: Box<dyn Write + Send>) -> Recorder {
         Recorder {

@@ -194,6 +194,25 @@ pub struct Delivery {
     pub delivered_ns: u64,
 }
 
+/// Room for the trace of a trial, so that recording never copies it while
+/// it grows: about eight events per node per heartbeat interval (the
+/// commit advances, appends and applies of a busy default trial), within
+/// sane bounds.
+fn expected_trace_events(config: &WorldConfig) -> usize {
+    let heartbeats = config.timeline.end_ms / config.cluster.heartbeat_interval_ms.max(1);
+    let events = heartbeats * u64::from(config.cluster.cluster_size) * 8;
+    events.clamp(1 << 10, 1 << 16) as usize
+}
+
+/// Room for the history of a trial: an invoke and a completion for each
+/// operation a client can fit in (one per 10 ms of its active time is
+/// generous, as each takes at least a client round trip), within bounds.
+fn expected_history_records(config: &WorldConfig) -> usize {
+    let per_client = config.timeline.clients_stop_ms / 10;
+    let records = 2 * per_client * u64::from(config.clients.count);
+    records.clamp(1 << 8, 1 << 14) as usize
+}
+
 /// The simulated world of one trial.
 pub struct World<W: Workload> {
     pub(crate) config: WorldConfig,
@@ -242,9 +261,9 @@ impl<W: Workload> World<W> {
             client_rng: stream(seed, Concern::Clients),
             workload,
             schedule,
-            history: Recorder::new(),
+            history: Recorder::with_capacity(expected_history_records(&config)),
             trace: Trace {
-                events: Vec::with_capacity(4096),
+                events: Vec::with_capacity(expected_trace_events(&config)),
             },
             stats: WorldStats::default(),
             delivery_log: None,
