@@ -70,13 +70,14 @@ pub enum MessageBody {
         /// the leader's (prevLogIndex + number of entries).
         match_index: LogIndex,
         /// On a failed consistency check, where the follower's log
-        /// diverges. A failure without a hint is a rejection of a request
-        /// from an older term, which the leader learns nothing from.
+        /// diverges; none when the request was rejected for its stale term.
         conflict: Option<ConflictHint>,
-        /// The round of the AppendEntries this answers; 0 when it was
-        /// rejected for its stale term (the reply carries the follower's
-        /// term, which its sender may have reached since, so echoing the
-        /// old round could vouch for a round of a different term).
+        /// The term of the AppendEntries this answers. The reply itself
+        /// carries the follower's term, which the sender may have reached
+        /// since it sent the request: only this tells a leader whether the
+        /// answer is about its current term's rounds and log.
+        request_term: Term,
+        /// The round of the AppendEntries this answers.
         round: u64,
     },
 }

@@ -217,6 +217,7 @@ impl Node {
                 success,
                 match_index,
                 conflict,
+                request_term,
                 round,
             } => self.handle_append_response(
                 message.from,
@@ -224,6 +225,7 @@ impl Node {
                 success,
                 match_index,
                 conflict,
+                request_term,
                 round,
             ),
         }

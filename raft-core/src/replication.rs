@@ -15,10 +15,6 @@ use crate::node::Node;
 use crate::ready::NodeEvent;
 use crate::types::{LogIndex, NodeId, Role, Term};
 
-/// The round a follower echoes when it rejects an AppendEntries of an
-/// older term. Rounds of a term start at 1, so it confirms no read.
-pub(crate) const STALE_REQUEST_ROUND: u64 = 0;
-
 impl Node {
     /// The heartbeat timer fired: a leader starts a new heartbeat round,
     /// sending every follower what it is missing (or nothing), and re-arms.
@@ -82,10 +78,7 @@ impl Node {
         round: u64,
     ) {
         if !self.accept_request_term(term) {
-            // Round 0 acknowledges nothing: the sender may be leader of a
-            // later term by the time this answer (stamped with our term)
-            // arrives, and a stale round must not confirm its reads.
-            self.answer_append(leader, false, 0, None, STALE_REQUEST_ROUND);
+            self.answer_append(leader, false, 0, None, term, round);
             return;
         }
         if self.role == Role::Candidate {
@@ -103,21 +96,23 @@ impl Node {
 
         if !self.log.matches(prev_log_index, prev_log_term) {
             let conflict = self.conflict_hint(prev_log_index);
-            self.answer_append(leader, false, 0, Some(conflict), round);
+            self.answer_append(leader, false, 0, Some(conflict), term, round);
             return;
         }
         let last_new_index = prev_log_index + entries.len() as LogIndex;
         self.store_entries(prev_log_index, entries);
         self.follow_leader_commit(leader_commit, last_new_index);
-        self.answer_append(leader, true, last_new_index, None, round);
+        self.answer_append(leader, true, last_new_index, None, term, round);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn answer_append(
         &mut self,
         leader: NodeId,
         success: bool,
         match_index: LogIndex,
         conflict: Option<ConflictHint>,
+        request_term: Term,
         round: u64,
     ) {
         self.send(
@@ -126,6 +121,7 @@ impl Node {
                 success,
                 match_index,
                 conflict,
+                request_term,
                 round,
             },
         );
@@ -201,20 +197,21 @@ impl Node {
         success: bool,
         match_index: LogIndex,
         conflict: Option<ConflictHint>,
+        request_term: Term,
         round: u64,
     ) {
         if !self.accept_response_term(term) || self.role != Role::Leader {
+            return;
+        }
+        if request_term != self.current_term {
+            // A late answer to a request of an earlier term of ours: its
+            // round numbers and indexes belong to that term.
             return;
         }
         let last_index = self.log.last_index();
         let Some(leader) = self.leader.as_mut() else {
             return;
         };
-        if !success && conflict.is_none() {
-            // The answer to a request from an older term of ours: it says
-            // nothing about this term's log or rounds.
-            return;
-        }
         let progress = &mut leader.progress[follower as usize];
         progress.acked_round = progress.acked_round.max(round);
         let send_more = if success {

@@ -278,6 +278,7 @@ fn ignore_newer_term_in_response_keeps_a_deposed_leader_leading() {
                     success: false,
                     match_index: 0,
                     conflict: None,
+                    request_term: 1,
                     round: 1,
                 },
             }),

@@ -51,6 +51,7 @@ fn a_newer_term_in_any_message_makes_the_receiver_a_follower_and_clears_its_vote
             success: false,
             match_index: 0,
             conflict: None,
+            request_term: 1,
             round: 0,
         },
     ];
@@ -145,6 +146,7 @@ fn a_leader_steps_down_when_a_response_carries_a_newer_term() {
             success: false,
             match_index: 0,
             conflict: None,
+            request_term: 1,
             round: 1,
         },
     ));
@@ -377,6 +379,7 @@ fn the_consistency_check_rejects_with_a_conflict_hint() {
                 success: false,
                 match_index: 0,
                 conflict: Some(hint),
+                request_term: 3,
                 round: 1
             }
         );
@@ -735,6 +738,7 @@ fn a_read_index_read_waits_for_the_leaders_first_commit_of_its_term() {
                 term: None,
                 first_index: 1,
             }),
+            request_term: 1,
             round: 1,
         };
         cluster.step(0, message(follower, 0, 1, nack));
