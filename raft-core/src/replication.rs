@@ -189,7 +189,9 @@ impl Node {
         self.apply_committed();
     }
 
-    /// Leader side: a follower answered an AppendEntries.
+    /// Leader side: a follower answered an AppendEntries (the arguments
+    /// are the message's fields, as in the paper's Figure 2).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn handle_append_response(
         &mut self,
         follower: NodeId,
