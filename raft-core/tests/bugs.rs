@@ -71,14 +71,7 @@ fn commit_previous_term_commits_figure_8s_old_entry_by_counting() {
             max_entries_per_append: 1,
             ..config(5, bug)
         };
-        let disks = vec![
-            disk(3, &[1, 2]),
-            disk(3, &[1, 2]),
-            disk(3, &[1]),
-            disk(3, &[1]),
-            disk(3, &[1, 3]),
-        ];
-        let mut cluster = Cluster::from_disks(config, disks);
+        let mut cluster = Cluster::from_disks(config, figure_8_disks());
         cluster.crash(4);
         cluster.call(0, Node::become_candidate);
         cluster.deliver_where(|cluster, m| match &m.body {

@@ -231,14 +231,7 @@ fn figure_8_old_term_entries_commit_only_through_a_current_term_entry() {
     // (a)–(c) of the figure, already happened: S1 (node 0) led term 2 and
     // put its entry at index 2 on S2; S5 (node 4) led term 3 and wrote its
     // own index 2 locally. Now S1 comes back for term 4.
-    let disks = vec![
-        disk(3, &[1, 2]),
-        disk(3, &[1, 2]),
-        disk(3, &[1]),
-        disk(3, &[1]),
-        disk(3, &[1, 3]),
-    ];
-    let mut cluster = Cluster::from_disks(config, disks);
+    let mut cluster = Cluster::from_disks(config, figure_8_disks());
     cluster.crash(4);
     cluster.call(0, Node::become_candidate);
     assert_eq!(cluster.node(0).current_term(), 4);

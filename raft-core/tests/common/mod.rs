@@ -245,6 +245,19 @@ pub fn disk(term: Term, log_terms: &[Term]) -> DurableState {
     }
 }
 
+/// The five disks of Figure 8 after its steps (a)–(c): S1 (node 0) led
+/// term 2 and put its entry at index 2 on S2; S5 (node 4) led term 3 and
+/// wrote its own index 2 locally; everyone has seen term 3.
+pub fn figure_8_disks() -> Vec<DurableState> {
+    vec![
+        disk(3, &[1, 2]),
+        disk(3, &[1, 2]),
+        disk(3, &[1]),
+        disk(3, &[1]),
+        disk(3, &[1, 3]),
+    ]
+}
+
 pub fn put(key: &str, value: &str) -> KvOp {
     KvOp::Put {
         key: key.into(),
