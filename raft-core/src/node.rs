@@ -181,7 +181,9 @@ impl Node {
     pub fn recycle(&mut self, mut ready: Ready) {
         if self.ready.is_empty() {
             ready.clear();
-            self.ready = ready;
+            // Swap rather than assign: what leaves is the empty Ready that
+            // `take_ready` left behind, and it drops without freeing.
+            std::mem::swap(&mut self.ready, &mut ready);
         }
     }
 

@@ -115,7 +115,13 @@ pub struct Ready {
 impl Ready {
     /// True when the step asked for nothing at all.
     pub fn is_empty(&self) -> bool {
-        *self == Ready::default()
+        self.hard_state.is_none()
+            && self.log_writes.is_empty()
+            && self.messages.is_empty()
+            && self.replies.is_empty()
+            && self.events.is_empty()
+            && self.election_timer_us.is_none()
+            && self.heartbeat_timer_us.is_none()
     }
 
     /// Empties every part, keeping the buffers' capacity.
