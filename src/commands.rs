@@ -380,6 +380,6 @@ pub fn merge(args: MergeArgs) -> CommandResult {
 /// `raftstorm bench`.
 pub fn bench(args: BenchArgs) -> CommandResult {
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
-    bench::run(&args, threads).map_err(UsageError)?;
-    Ok(0)
+    let verdicts_as_expected = bench::run(&args, threads).map_err(UsageError)?;
+    Ok(if verdicts_as_expected { 0 } else { 1 })
 }

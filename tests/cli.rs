@@ -334,3 +334,32 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
         assert!(!message.contains("panicked"), "{args:?}: {message}");
     }
 }
+
+#[test]
+fn bench_prints_every_figure_and_the_corpus_verdicts() {
+    let run = raftstorm(&[
+        "bench",
+        "--trials",
+        "20",
+        "--repeat",
+        "1",
+        "--checker-runs",
+        "1",
+        "--corpus",
+        &testdata(""),
+    ]);
+    assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+    let text = stdout(&run);
+    for figure in [
+        "events/s",
+        "x real time",
+        "trials/s",
+        "MiB resident",
+        "102 etcd logs",
+        "6 kv files",
+        "speed-up",
+        "verdicts: 108 of 108 as expected",
+    ] {
+        assert!(text.contains(figure), "no `{figure}` in:\n{text}");
+    }
+}
