@@ -10,33 +10,37 @@
 //! a slab whose slots are reused; an event is moved twice in its life, in
 //! and out.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// A heap key: when, in which order, and where the event waits.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Key {
-    time_ns: u64,
-    seq: u32,
-    slot: u32,
-}
+/// A heap key: when, in which order, and where the event waits, packed
+/// into one integer so that ordering is a single comparison. From the top:
+/// 64 bits of time, 32 of sequence number, 32 of slot. The sequence number
+/// is unique, so the slot never decides an order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(u128);
 
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+impl Key {
+    fn new(time_ns: u64, seq: u32, slot: u32) -> Key {
+        Key((u128::from(time_ns) << 64) | (u128::from(seq) << 32) | u128::from(slot))
     }
-}
 
-impl Ord for Key {
-    /// Reversed, so that the max-heap pops the earliest event first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time_ns, other.seq).cmp(&(self.time_ns, self.seq))
+    fn time_ns(self) -> u64 {
+        (self.0 >> 64) as u64
+    }
+
+    fn seq(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
+    fn slot(self) -> usize {
+        self.0 as u32 as usize
     }
 }
 
 /// Events waiting for their time.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Key>,
+    heap: BinaryHeap<Reverse<Key>>,
     slots: Vec<Option<E>>,
     free_slots: Vec<u32>,
     next_seq: u32,
@@ -83,27 +87,29 @@ impl<E> EventQueue<E> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.heap.push(Key { time_ns, seq, slot });
+        self.heap.push(Reverse(Key::new(time_ns, seq, slot)));
     }
 
     /// The earliest event and its time.
     pub fn pop(&mut self) -> Option<(u64, E)> {
-        let key = self.heap.pop()?;
-        let event = self.slots[key.slot as usize]
+        let Reverse(key) = self.heap.pop()?;
+        let event = self.slots[key.slot()]
             .take()
             .expect("every key points at a waiting event");
-        self.free_slots.push(key.slot);
-        Some((key.time_ns, event))
+        self.free_slots.push(key.slot() as u32);
+        Some((key.time_ns(), event))
     }
 
     /// The time of the earliest event.
     pub fn peek_time_ns(&self) -> Option<u64> {
-        self.heap.peek().map(|key| key.time_ns)
+        self.heap.peek().map(|Reverse(key)| key.time_ns())
     }
 
     /// The (time, sequence number) of the earliest event.
     pub fn peek_key(&self) -> Option<(u64, u32)> {
-        self.heap.peek().map(|key| (key.time_ns, key.seq))
+        self.heap
+            .peek()
+            .map(|Reverse(key)| (key.time_ns(), key.seq()))
     }
 
     /// Number of waiting events.

@@ -22,12 +22,20 @@ pub(crate) enum TimerId {
     Client(usize),
 }
 
-const UNARMED: (u64, u32) = (u64::MAX, u32::MAX);
+/// A deadline packed for single-comparison ordering: time in the high 64
+/// bits, the sequence number below it.
+type Deadline = u128;
+
+const UNARMED: Deadline = Deadline::MAX;
+
+fn deadline(time_ns: u64, seq: u32) -> Deadline {
+    (Deadline::from(time_ns) << 64) | Deadline::from(seq)
+}
 
 /// Every timer's deadline, as (time, sequence number).
 pub(crate) struct Timers {
     nodes: usize,
-    due: Vec<(u64, u32)>,
+    due: Vec<Deadline>,
     /// The slot with the earliest deadline, if any is armed.
     earliest: Option<usize>,
 }
@@ -62,10 +70,11 @@ impl Timers {
     /// Sets (or replaces) the deadline of `id`.
     pub fn arm(&mut self, id: TimerId, time_ns: u64, seq: u32) {
         let slot = self.slot(id);
-        self.due[slot] = (time_ns, seq);
+        let due = deadline(time_ns, seq);
+        self.due[slot] = due;
         match self.earliest {
             Some(earliest) if earliest == slot => self.rescan(),
-            Some(earliest) if self.due[earliest] <= (time_ns, seq) => {}
+            Some(earliest) if self.due[earliest] <= due => {}
             _ => self.earliest = Some(slot),
         }
     }
@@ -94,7 +103,10 @@ impl Timers {
 
     /// The earliest deadline as (time, sequence number).
     pub fn peek(&self) -> Option<(u64, u32)> {
-        self.earliest.map(|slot| self.due[slot])
+        self.earliest.map(|slot| {
+            let due = self.due[slot];
+            ((due >> 64) as u64, due as u32)
+        })
     }
 
     /// Removes the earliest timer and says which it was.
