@@ -69,6 +69,7 @@ mod options;
 mod problem;
 mod report;
 pub mod search;
+mod unobserved;
 mod values;
 
 pub use model::{Access, Action, Model, Prepared, ValueRegister};
@@ -252,6 +253,9 @@ fn solve_all<M: Model + Send>(
 /// Searches one key and reports on it.
 fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport {
     let label = key_label(problem.key.as_ref());
+    if let Some(report) = solve_without_unobserved(&mut problem, &label, limits) {
+        return report;
+    }
     let mut outcome = Search::new(&mut problem, label.clone(), limits).run();
     let mut report = KeyReport {
         key: problem.key.clone(),
@@ -277,6 +281,32 @@ fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport 
         }
     }
     report
+}
+
+/// The first, cheaper search of a key: without the optional operations
+/// nobody observed (see `unobserved.rs`). A report only when it finds a
+/// linearization, which then holds for the whole key.
+fn solve_without_unobserved<M: Model>(
+    problem: &mut KeyProblem<'_, M>,
+    label: &str,
+    limits: Limits,
+) -> Option<KeyReport> {
+    let mut lean = problem.without_unobserved()?;
+    let limits = unobserved::first_search_limits(limits);
+    let outcome = Search::new(&mut lean, label.to_string(), limits).run();
+    match outcome.verdict {
+        Verdict::Linearizable { .. } => Some(KeyReport {
+            key: problem.key.clone(),
+            validity: Validity::Valid,
+            ops: problem.ops.len(),
+            skipped_ops: problem.skipped,
+            memo_entries: outcome.memo_entries,
+            explain_memo_entries: 0,
+            unknown_cause: None,
+            counterexample: None,
+        }),
+        Verdict::NotLinearizable(_) | Verdict::Unknown(_) => None,
+    }
 }
 
 /// The counterexample of `explanation`, in the history's terms.
