@@ -67,7 +67,7 @@ fn broken_cases() -> Vec<Broken> {
             "two leaders in one term",
             "n0 candidate 1; n1 candidate 1; n2 follower 1; n2 vote 1 n0
              n0 leader 1; n1 leader 1",
-            &[ElectionSafety],
+            &[ElectionSafety, ElectedByQuorum],
             &[0, 1],
             Some(1),
             None,
@@ -123,7 +123,9 @@ fn broken_cases() -> Vec<Broken> {
         ),
         broken(
             "a new leader lacks a committed entry",
-            after_election("n2 candidate 2; n2 truncate 1 1; n2 leader 2"),
+            after_election(
+                "n2 candidate 2; n1 follower 2; n1 vote 2 n2; n2 truncate 1 1; n2 leader 2",
+            ),
             &[LeaderCompleteness],
             &[0, 2],
             Some(2),
@@ -133,7 +135,7 @@ fn broken_cases() -> Vec<Broken> {
             "a stale leader commits what an already elected later leader lacks",
             "n0 candidate 1; n1 follower 1; n1 vote 1 n0; n0 leader 1
              n0 append 1 1 noop; n1 append 1 1 noop
-             n2 candidate 2; n2 leader 2
+             n2 candidate 2; n1 follower 2; n1 vote 2 n2; n2 leader 2
              n0 commit 1",
             &[LeaderCompleteness],
             &[0, 2],
@@ -228,6 +230,23 @@ fn broken_cases() -> Vec<Broken> {
             &[0],
             None,
             Some(1),
+        ),
+        broken(
+            "a leader with only its own vote",
+            "n0 candidate 1; n1 follower 1; n2 follower 1; n0 leader 1",
+            &[ElectedByQuorum],
+            &[0],
+            Some(1),
+            None,
+        ),
+        broken(
+            "a leader counting a vote of an earlier term",
+            "n0 candidate 1; n1 follower 1; n1 vote 1 n0; n2 follower 1
+             n0 candidate 2; n0 leader 2",
+            &[ElectedByQuorum],
+            &[0],
+            Some(2),
+            None,
         ),
     ]
 }
@@ -374,8 +393,8 @@ fn near_misses() -> Vec<(Invariant, &'static str, String)> {
             LeaderCompleteness,
             "a new leader lacks an entry that was never committed",
             after_election(
-                "n0 append 2 1 c1.1; n1 append 2 1 c1.1
-                 n2 candidate 2; n2 leader 2",
+                "n0 append 2 1 c1.1
+                 n2 candidate 2; n1 follower 2; n1 vote 2 n2; n2 leader 2",
             ),
         ),
         (
@@ -408,6 +427,13 @@ fn near_misses() -> Vec<(Invariant, &'static str, String)> {
              n0 crash; n0 restart 0 - 0; n0 commit 1; n0 apply 1 1 noop"
                 .to_string(),
         ),
+        (
+            ElectedByQuorum,
+            "a bare majority, one vote of it given before the voter restarted",
+            "n0 candidate 1; n1 follower 1; n1 vote 1 n0; n2 follower 1
+             n1 crash; n1 restart 1 n0 0; n0 leader 1"
+                .to_string(),
+        ),
     ]
 }
 
@@ -427,7 +453,8 @@ fn near_misses_keep_every_invariant() {
 
 #[test]
 fn a_violation_prints_as_a_paragraph_with_its_events_and_survives_json() {
-    let script = after_election("n2 candidate 2; n2 truncate 1 1; n2 leader 2");
+    let script =
+        after_election("n2 candidate 2; n1 follower 2; n1 vote 2 n2; n2 truncate 1 1; n2 leader 2");
     let report = check(&script);
     let text = report.to_string();
     assert!(text.starts_with("safety: invalid"), "{text}");

@@ -1,4 +1,5 @@
-//! Leaders, terms and votes: Election Safety, Monotonic Term, Single Vote.
+//! Leaders, terms and votes: Election Safety, Monotonic Term, Single Vote,
+//! Elected by Quorum.
 
 use super::invariant::Invariant;
 use super::leaders::Leadership;
@@ -54,8 +55,54 @@ impl Pass<'_> {
             }
         }
         self.check_completeness_at_election(&leadership, slot);
+        self.check_elected_by_quorum(&leadership);
         let number = self.leaders.add(leadership);
         self.nodes.get_mut(slot).leadership = Some(number);
+    }
+
+    /// The new leader must hold votes of its term from a majority of the
+    /// cluster, its own included.
+    fn check_elected_by_quorum(&mut self, leadership: &Leadership) {
+        let (leader, term) = (leadership.node, leadership.term);
+        let voters: Vec<(NodeId, usize)> = self
+            .nodes
+            .values()
+            .filter_map(|state| {
+                let vote = state.votes.in_term(term)?;
+                (vote.candidate == leader).then_some((state.id, vote.event))
+            })
+            .collect();
+        let majority = self.cluster_size / 2 + 1;
+        if voters.len() >= majority {
+            return;
+        }
+        let cluster_size = self.cluster_size;
+        self.report.report(Invariant::ElectedByQuorum, || {
+            let names: Vec<String> = voters.iter().map(|(id, _)| format!("n{id}")).collect();
+            Draft {
+                message: format!(
+                    "n{leader} leads term {term} with {} of the {majority} votes a cluster of \
+                     {cluster_size} needs (from: {})",
+                    voters.len(),
+                    if names.is_empty() {
+                        "nobody".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+                nodes: std::iter::once(leader)
+                    .chain(voters.iter().map(|&(id, _)| id).filter(|&id| id != leader))
+                    .collect(),
+                term: Some(term),
+                index: None,
+                events: {
+                    let mut events: Vec<usize> = voters.iter().map(|&(_, event)| event).collect();
+                    events.sort_unstable();
+                    events.push(leadership.event);
+                    events
+                },
+            }
+        });
     }
 
     /// A node's term may only grow; `doing` says how it changed

@@ -6,9 +6,11 @@ use std::fmt;
 /// One safety property of Raft that a cluster trace can break.
 ///
 /// The first five are the properties of Figure 3 of the Raft paper; the
-/// last four are per-node rules whose breach is how most of those five
+/// next four are per-node rules whose breach is how most of those five
 /// breaches begin (a node that forgets its term or its vote, a commit index
-/// that moves backwards, an entry applied before it is committed).
+/// that moves backwards, an entry applied before it is committed); the last
+/// is the rule Election Safety rests on: a leader was voted in by a
+/// majority of its term.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Invariant {
@@ -33,11 +35,16 @@ pub enum Invariant {
     /// A node applies entries in order, without gaps, and only committed
     /// ones.
     AppliedWithinCommit,
+    /// A node becomes leader of a term only once a majority of the cluster
+    /// voted for it in that term. The cluster is the nodes the trace shows,
+    /// which can only be fewer than the real one: the check may be too
+    /// lenient, never too strict.
+    ElectedByQuorum,
 }
 
 impl Invariant {
     /// Every invariant, in a stable order (the order reports use).
-    pub const ALL: [Invariant; 9] = [
+    pub const ALL: [Invariant; 10] = [
         Invariant::ElectionSafety,
         Invariant::LeaderAppendOnly,
         Invariant::LogMatching,
@@ -47,6 +54,7 @@ impl Invariant {
         Invariant::SingleVote,
         Invariant::MonotonicCommit,
         Invariant::AppliedWithinCommit,
+        Invariant::ElectedByQuorum,
     ];
 
     /// The stable kebab-case name (`election-safety`, ...), as used in
@@ -62,6 +70,7 @@ impl Invariant {
             Invariant::SingleVote => "single-vote",
             Invariant::MonotonicCommit => "monotonic-commit",
             Invariant::AppliedWithinCommit => "applied-within-commit",
+            Invariant::ElectedByQuorum => "elected-by-quorum",
         }
     }
 
@@ -93,6 +102,9 @@ impl Invariant {
             Invariant::MonotonicCommit => "a node's commitIndex never decreases while it runs",
             Invariant::AppliedWithinCommit => {
                 "a node applies entries 1, 2, 3… in order, never beyond its commitIndex"
+            }
+            Invariant::ElectedByQuorum => {
+                "a node becomes leader of a term only after a majority voted for it in that term"
             }
         }
     }

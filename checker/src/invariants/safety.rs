@@ -27,13 +27,23 @@ use histories::{NodeId, Trace, TraceKind};
 /// The trace may be anything, including hand-made nonsense: the pass never
 /// panics, and its memory is bounded by the number of events.
 pub fn check_safety(trace: &Trace) -> SafetyReport {
-    let mut pass = Pass::new(trace);
+    let mut pass = Pass::new(trace, nodes_in(trace));
     for (position, event) in trace.events.iter().enumerate() {
         if let Some(node) = event.node {
             pass.step(position, node, &event.event);
         }
     }
     pass.report.finish()
+}
+
+/// How many distinct nodes the trace shows: the cluster size as far as it
+/// can tell (a node that never did anything is missed, which only makes the
+/// majority smaller).
+fn nodes_in(trace: &Trace) -> usize {
+    let mut ids: Vec<NodeId> = trace.events.iter().filter_map(|event| event.node).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
 }
 
 /// Everything the pass knows after the events read so far.
@@ -50,10 +60,12 @@ pub(crate) struct Pass<'t> {
     pub applied: AppliedLedger,
     /// The violations found.
     pub report: Recorder<'t>,
+    /// Nodes in the cluster, as far as the trace shows.
+    pub cluster_size: usize,
 }
 
 impl<'t> Pass<'t> {
-    fn new(trace: &'t Trace) -> Pass<'t> {
+    fn new(trace: &'t Trace, cluster_size: usize) -> Pass<'t> {
         Pass {
             nodes: NodeTable::default(),
             entries: EntryIndex::default(),
@@ -61,6 +73,7 @@ impl<'t> Pass<'t> {
             leaders: LeaderBook::default(),
             applied: AppliedLedger::new(trace.events.len()),
             report: Recorder::new(trace),
+            cluster_size,
         }
     }
 
