@@ -216,8 +216,8 @@ impl Node {
         };
         let progress = &mut leader.progress[follower as usize];
         progress.acked_round = progress.acked_round.max(round);
+        let advanced = success && match_index > progress.match_index;
         let send_more = if success {
-            let advanced = match_index > progress.match_index;
             progress.match_index = progress.match_index.max(match_index);
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             advanced && progress.next_index <= last_index
@@ -235,7 +235,8 @@ impl Node {
         if send_more {
             self.send_append_entries(follower);
         }
-        if success {
+        if advanced {
+            // Only a longer match can commit more.
             self.advance_leader_commit();
         }
         self.serve_ready_reads();
