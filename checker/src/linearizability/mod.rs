@@ -257,16 +257,7 @@ fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport 
         return report;
     }
     let mut outcome = Search::new(&mut problem, label.clone(), limits).run();
-    let mut report = KeyReport {
-        key: problem.key.clone(),
-        validity: Validity::Valid,
-        ops: problem.ops.len(),
-        skipped_ops: problem.skipped,
-        memo_entries: outcome.memo_entries,
-        explain_memo_entries: 0,
-        unknown_cause: None,
-        counterexample: None,
-    };
+    let mut report = valid_report(&problem, outcome.memo_entries);
     match std::mem::replace(&mut outcome.verdict, Verdict::Unknown(String::new())) {
         Verdict::Linearizable { .. } => {}
         Verdict::Unknown(cause) => {
@@ -295,17 +286,22 @@ fn solve_without_unobserved<M: Model>(
     let limits = unobserved::first_search_limits(limits);
     let outcome = Search::new(&mut lean, label.to_string(), limits).run();
     match outcome.verdict {
-        Verdict::Linearizable { .. } => Some(KeyReport {
-            key: problem.key.clone(),
-            validity: Validity::Valid,
-            ops: problem.ops.len(),
-            skipped_ops: problem.skipped,
-            memo_entries: outcome.memo_entries,
-            explain_memo_entries: 0,
-            unknown_cause: None,
-            counterexample: None,
-        }),
+        Verdict::Linearizable { .. } => Some(valid_report(problem, outcome.memo_entries)),
         Verdict::NotLinearizable(_) | Verdict::Unknown(_) => None,
+    }
+}
+
+/// The report of a key found linearizable after `memo_entries` entries.
+fn valid_report<M: Model>(problem: &KeyProblem<'_, M>, memo_entries: u64) -> KeyReport {
+    KeyReport {
+        key: problem.key.clone(),
+        validity: Validity::Valid,
+        ops: problem.ops.len(),
+        skipped_ops: problem.skipped,
+        memo_entries,
+        explain_memo_entries: 0,
+        unknown_cause: None,
+        counterexample: None,
     }
 }
 

@@ -356,11 +356,12 @@ impl Model for ValueRegister {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use histories::Outcome::{Fail, Info, Ok};
 
-    fn op(
+    /// A completed operation at positions 0 and 1, for unit tests.
+    pub(crate) fn op(
         f: Function,
         input: Value,
         outcome: Outcome,

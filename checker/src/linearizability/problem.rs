@@ -62,29 +62,43 @@ impl<'h, M: Model> KeyProblem<'h, M> {
     /// interned values the actions refer to. Also returns, for each
     /// operation of the cut, its index in `self`.
     pub(crate) fn cut(&mut self, cut: u64) -> (KeyProblem<'h, &mut M>, Vec<usize>) {
+        let mut original = Vec::new();
+        let problem = self.subproblem(|index, op, required| {
+            if op.invoke_index > cut {
+                return None;
+            }
+            original.push(index);
+            let completed_by_cut = op.complete_index.is_some_and(|c| c <= cut);
+            Some(required && completed_by_cut)
+        });
+        (problem, original)
+    }
+
+    /// The operations `keep` keeps, each with the `required` flag it gives
+    /// (`keep` sees each operation's index, the operation and its flag
+    /// here), sharing this problem's model.
+    pub(crate) fn subproblem(
+        &mut self,
+        mut keep: impl FnMut(usize, &Operation, bool) -> Option<bool>,
+    ) -> KeyProblem<'h, &mut M> {
         let mut ops = Vec::new();
         let mut actions = Vec::new();
         let mut required = Vec::new();
-        let mut original = Vec::new();
         for (index, &op) in self.ops.iter().enumerate() {
-            if op.invoke_index > cut {
-                continue;
+            if let Some(now_required) = keep(index, op, self.required[index]) {
+                ops.push(op);
+                actions.push(self.actions[index]);
+                required.push(now_required);
             }
-            let completed_by_cut = op.complete_index.is_some_and(|c| c <= cut);
-            ops.push(op);
-            actions.push(self.actions[index]);
-            required.push(self.required[index] && completed_by_cut);
-            original.push(index);
         }
-        let problem = KeyProblem {
+        KeyProblem {
             key: self.key.clone(),
             model: &mut self.model,
             ops,
             actions,
             required,
             skipped: 0,
-        };
-        (problem, original)
+        }
     }
 }
 

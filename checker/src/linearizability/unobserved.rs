@@ -32,31 +32,17 @@ impl<'h, M: Model> KeyProblem<'h, M> {
     /// one worth running).
     pub(crate) fn without_unobserved(&mut self) -> Option<KeyProblem<'h, &mut M>> {
         let observations = observations(&self.ops);
-        let keep: Vec<bool> = self
+        let dropped =
+            |op: &Operation, required: bool| !required && !was_observed(op, &observations);
+        let any_dropped = self
             .ops
             .iter()
             .zip(&self.required)
-            .map(|(op, &required)| required || was_observed(op, &observations))
-            .collect();
-        if keep.iter().all(|&kept| kept) {
+            .any(|(op, &required)| dropped(op, required));
+        if !any_dropped {
             return None;
         }
-        let mut ops = Vec::new();
-        let mut actions = Vec::new();
-        let mut required = Vec::new();
-        for (index, _) in keep.iter().enumerate().filter(|(_, &kept)| kept) {
-            ops.push(self.ops[index]);
-            actions.push(self.actions[index]);
-            required.push(self.required[index]);
-        }
-        Some(KeyProblem {
-            key: self.key.clone(),
-            model: &mut self.model,
-            ops,
-            actions,
-            required,
-            skipped: 0,
-        })
+        Some(self.subproblem(|_, op, required| (!dropped(op, required)).then_some(required)))
     }
 }
 
@@ -125,20 +111,7 @@ mod tests {
     use super::*;
 
     fn op(f: Function, input: Value, output: Value, outcome: Outcome) -> Operation {
-        Operation {
-            id: 0,
-            process: 0,
-            f,
-            key: None,
-            input,
-            output,
-            outcome,
-            error: None,
-            invoke_index: 0,
-            complete_index: Some(1),
-            invoke_time_ns: 0,
-            complete_time_ns: Some(1),
-        }
+        crate::linearizability::model::tests::op(f, input, outcome, output, None)
     }
 
     fn text(s: &str) -> Value {
