@@ -73,6 +73,11 @@ pub struct TrialArgs {
     #[arg(long, default_value_t = raft_core::ClusterConfig::default().max_entries_per_append,
           value_parser = parse_max_batch)]
     pub max_batch: usize,
+    /// Most memo entries the linearizability search of one trial may keep
+    /// before its verdict becomes unknown (about 90 bytes each).
+    #[arg(long, default_value_t = crate::trial::CheckerConfig::default().max_states,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_states: u64,
     /// Simulated duration of a trial, in milliseconds.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2_000..))]
     pub duration_ms: u64,
@@ -108,7 +113,10 @@ impl TrialArgs {
                 ops_limit: self.ops,
                 ..WorkloadConfig::default()
             },
-            checker: CheckerConfig::default(),
+            checker: CheckerConfig {
+                max_states: self.max_states,
+                ..CheckerConfig::default()
+            },
         };
         config.validate()?;
         Ok(config)

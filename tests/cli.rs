@@ -363,3 +363,25 @@ fn bench_prints_every_figure_and_the_corpus_verdicts() {
         assert!(text.contains(figure), "no `{figure}` in:\n{text}");
     }
 }
+
+#[test]
+fn a_campaign_whose_checker_runs_out_of_budget_exits_3() {
+    let out = scratch("unknown");
+    let run = raftstorm(&[
+        "campaign",
+        "--trials",
+        "4",
+        "--clients",
+        "12",
+        "--keys",
+        "1",
+        "--max-states",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&run), 3, "{}{}", stdout(&run), stderr(&run));
+    let report = report(&out);
+    assert_eq!(report["totals"]["invalid"], 0);
+    assert!(report["totals"]["unknown"].as_u64().unwrap() >= 1);
+}
