@@ -63,6 +63,22 @@ fn measure_world(config: TrialConfig, trials: u64, campaign_seed: u64) -> WorldR
     run
 }
 
+/// Average wall time, in microseconds, to check one default trial
+/// (safety, linearizability, liveness) on this thread; the simulations
+/// that feed it are not timed. Kept apart from [`measure_world`] so that
+/// neither pollutes the other's caches.
+fn measure_check_us(config: TrialConfig, trials: u64, campaign_seed: u64) -> f64 {
+    let mut check_ns = 0u64;
+    for index in 0..trials {
+        let spec = TrialSpec::generate(config, trial_seed(campaign_seed, index));
+        let output = spec.run();
+        let started = Instant::now();
+        std::hint::black_box(spec.check(&output.history, &output.trace));
+        check_ns += started.elapsed().as_nanos() as u64;
+    }
+    check_ns as f64 / 1e3 / trials as f64
+}
+
 /// Resident memory of this process now and at its peak, in KiB (Linux;
 /// `None` elsewhere).
 fn memory_kib() -> Option<(u64, u64)> {
@@ -118,12 +134,16 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<bool, String> {
     let world_trials = (args.trials / 10).clamp(20, 500);
     let mut events_per_sec = Vec::new();
     let mut realtime = Vec::new();
+    let mut simulate_us = Vec::new();
+    let mut check_us = Vec::new();
     let mut events_per_trial = 0;
     for repeat in 0..args.repeat {
         let run = measure_world(config, world_trials, 1_000 + repeat);
         let wall_sec = run.wall_ns as f64 / 1e9;
         events_per_sec.push(run.events as f64 / wall_sec);
         realtime.push(run.simulated_ns as f64 / 1e9 / wall_sec);
+        simulate_us.push(run.wall_ns as f64 / 1e3 / world_trials as f64);
+        check_us.push(measure_check_us(config, world_trials, 1_000 + repeat));
         events_per_trial = run.events / world_trials;
     }
     println!(
@@ -133,6 +153,11 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<bool, String> {
         median(realtime)
     );
 
+    println!(
+        "one trial on 1 thread: median {:.0} us simulating, {:.0} us checking (safety, linearizability, liveness)",
+        median(simulate_us),
+        median(check_us)
+    );
     // 2. Whole trials (simulate + check), every thread.
     let mut trials_per_sec = Vec::new();
     let mut campaign_events = Vec::new();
