@@ -26,12 +26,21 @@ use histories::{Function, Operation, Outcome, Value};
 /// the full search room to decide.
 const BUDGET_SHARE_DIVISOR: u64 = 4;
 
+/// Most (optional operation, observation) pairs compared to decide what to
+/// leave out. The comparisons run outside the search's time limit, so a
+/// huge key skips the first search rather than stall before it.
+const MAX_COMPARISONS: usize = 10_000_000;
+
 impl<'h, M: Model> KeyProblem<'h, M> {
     /// This key without its unobserved optional operations, or `None` when
     /// every optional operation was observed (the full search is the only
     /// one worth running).
     pub(crate) fn without_unobserved(&mut self) -> Option<KeyProblem<'h, &mut M>> {
         let observations = observations(&self.ops);
+        let optional = self.required.iter().filter(|&&required| !required).count();
+        if optional == 0 || optional.saturating_mul(observations.len()) > MAX_COMPARISONS {
+            return None; // nothing to drop, or too costly to find out
+        }
         let dropped =
             |op: &Operation, required: bool| !required && !was_observed(op, &observations);
         let any_dropped = self
