@@ -71,7 +71,7 @@ pub struct TrialArgs {
     /// lagging follower catch up over more rounds, which exposes the
     /// commit bugs that a whole-suffix batch hides).
     #[arg(long, default_value_t = raft_core::ClusterConfig::default().max_entries_per_append,
-          value_parser = parse_max_batch)]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_batch: usize,
     /// Most memo entries the linearizability search of one trial may keep
     /// before its verdict becomes unknown (about 90 bytes each).
@@ -267,15 +267,6 @@ pub struct BenchArgs {
 /// The number of threads to use when the user named none: every core.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
-}
-
-fn parse_max_batch(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if count >= 1 => Ok(count),
-        _ => Err(format!(
-            "expected a whole number of entries, at least 1, found `{text}`"
-        )),
-    }
 }
 
 fn parse_fault_kinds(text: &str) -> Result<FaultKinds, String> {

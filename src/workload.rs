@@ -109,6 +109,8 @@ pub struct KvWorkload {
     config: WorkloadConfig,
     rng: Pcg32,
     issued: u64,
+    /// The key names, `k0`, `k1`, … (made once, cloned per operation).
+    keys: Vec<String>,
     /// Values recently written whole (by put or cas) to each key.
     recent: Vec<VecDeque<String>>,
 }
@@ -120,6 +122,9 @@ impl KvWorkload {
             config,
             rng,
             issued: 0,
+            keys: (0..u64::from(config.key_count))
+                .map(|index| tagged('k', index, ""))
+                .collect(),
             recent: vec![VecDeque::new(); config.key_count as usize],
         }
     }
@@ -141,7 +146,7 @@ impl Workload for KvWorkload {
         self.issued += 1;
         let serial = self.issued;
         let key_index = self.rng.gen_range(0..self.config.key_count) as usize;
-        let key = tagged('k', key_index as u64, "");
+        let key = self.keys[key_index].clone();
         let op = match self
             .config
             .mix

@@ -32,6 +32,11 @@ fn deadline(time_ns: u64, seq: u32) -> Deadline {
     (Deadline::from(time_ns) << 64) | Deadline::from(seq)
 }
 
+/// The (time, sequence number) a deadline was packed from.
+fn unpack(due: Deadline) -> (u64, u32) {
+    ((due >> 64) as u64, due as u32)
+}
+
 /// Every timer's deadline, as (time, sequence number).
 pub(crate) struct Timers {
     nodes: usize,
@@ -103,10 +108,7 @@ impl Timers {
 
     /// The earliest deadline as (time, sequence number).
     pub fn peek(&self) -> Option<(u64, u32)> {
-        self.earliest.map(|slot| {
-            let due = self.due[slot];
-            ((due >> 64) as u64, due as u32)
-        })
+        self.earliest.map(|slot| unpack(self.due[slot]))
     }
 
     /// Removes the earliest timer and says which it was.
