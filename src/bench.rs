@@ -7,6 +7,7 @@
 use crate::campaign::{run_campaign, CampaignConfig, Silent};
 use crate::cli::BenchArgs;
 use crate::report::Shard;
+use crate::system::SystemConfig;
 use crate::trial::{TrialConfig, TrialSpec};
 use crate::workload::KvWorkload;
 use checker::invariants::Invariant;
@@ -53,7 +54,11 @@ fn measure_world(config: TrialConfig, trials: u64, campaign_seed: u64) -> WorldR
     for index in 0..trials {
         let spec = TrialSpec::generate(config, trial_seed(campaign_seed, index));
         let workload = KvWorkload::new(config.workload, stream(spec.seed, Concern::Workload));
-        let world = World::new(config.world, spec.schedule, workload, spec.seed);
+        let SystemConfig::RaftCore { bugs } = config.system else {
+            unreachable!("the bench runs raft-core");
+        };
+        let world =
+            World::<_, raft_core::Node>::new(config.world, bugs, spec.schedule, workload, spec.seed);
         let started = Instant::now();
         let output = world.run();
         run.wall_ns += started.elapsed().as_nanos() as u64;
@@ -106,7 +111,7 @@ fn campaign_trials_per_sec(
         trial: config,
         out_dir: out_dir.clone(),
     };
-    let report = run_campaign(&campaign, &mut Silent).map_err(|err| err.to_string())?;
+    let report = run_campaign(&campaign, &crate::system::BuiltIn, &mut Silent).map_err(|err| err.to_string())?;
     let _ = std::fs::remove_dir_all(&out_dir);
     if report.totals.invalid > 0 {
         return Err(format!(

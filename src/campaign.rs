@@ -11,6 +11,7 @@
 
 use crate::artifact::{failure_dir, is_failure, ArtifactFiles, CampaignRef};
 use crate::report::{CampaignReport, FailureEntry, Shard};
+use crate::system::SystemUnderTest;
 use crate::trial::{TrialConfig, TrialResult, TrialSpec};
 use checker::Validity;
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -69,17 +70,24 @@ struct Outcome {
     artifact: Option<ArtifactFiles>,
 }
 
-/// The command that replays the trial whose artifact is in `directory`.
-pub fn replay_command(directory: &Path) -> String {
-    format!(
-        "raftstorm replay {}",
-        directory.join("trial.json").display()
-    )
+/// What a worker needs to run trials: the campaign and the system.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    config: &'a TrialConfig,
+    system: &'a dyn SystemUnderTest,
+    campaign_seed: u64,
+    out_dir: &'a Path,
 }
 
-fn run_one(config: &TrialConfig, campaign_seed: u64, index: u64, out_dir: &Path) -> Outcome {
+fn run_one(job: Job<'_>, index: u64) -> Outcome {
+    let Job {
+        config,
+        system,
+        campaign_seed,
+        out_dir,
+    } = job;
     let seed = trial_seed(campaign_seed, index);
-    let result = TrialResult::of(TrialSpec::generate(*config, seed));
+    let result = TrialResult::of_system(TrialSpec::generate(*config, seed), system);
     let stats = result.stats();
     let artifact = is_failure(&result.verdict).then(|| {
         let campaign = Some(CampaignRef {
@@ -89,7 +97,7 @@ fn run_one(config: &TrialConfig, campaign_seed: u64, index: u64, out_dir: &Path)
         ArtifactFiles::render(
             &result,
             campaign,
-            &replay_command(&failure_dir(out_dir, seed)),
+            &system.replay_command(&failure_dir(out_dir, seed)),
         )
     });
     Outcome {
@@ -109,26 +117,21 @@ fn run_one(config: &TrialConfig, campaign_seed: u64, index: u64, out_dir: &Path)
     }
 }
 
-fn worker(
-    config: &TrialConfig,
-    campaign_seed: u64,
-    out_dir: &Path,
-    jobs: Receiver<u64>,
-    outcomes: Sender<Outcome>,
-) {
+fn worker(job: Job<'_>, jobs: Receiver<u64>, outcomes: Sender<Outcome>) {
     for index in jobs {
-        let outcome = run_one(config, campaign_seed, index, out_dir);
+        let outcome = run_one(job, index);
         if outcomes.send(outcome).is_err() {
             return;
         }
     }
 }
 
-/// Runs a campaign. Failure artifacts are written as they come; the report
-/// is returned (the caller writes it). An error means an artifact could
-/// not be written.
+/// Runs a campaign of `system`. Failure artifacts are written as they
+/// come; the report is returned (the caller writes it). An error means an
+/// artifact could not be written.
 pub fn run_campaign(
     config: &CampaignConfig,
+    system: &dyn SystemUnderTest,
     observer: &mut dyn Observer,
 ) -> io::Result<CampaignReport> {
     let started = Instant::now();
@@ -139,11 +142,16 @@ pub fn run_campaign(
     let (job_sender, jobs) = bounded::<u64>(threads * 2);
     let (outcome_sender, outcomes) = bounded::<Outcome>(threads * 2);
     let mut first_error: Option<io::Error> = None;
+    let job = Job {
+        config: &config.trial,
+        system,
+        campaign_seed: config.seed,
+        out_dir: &config.out_dir,
+    };
     thread::scope(|scope| {
         for _ in 0..threads {
             let (jobs, outcomes) = (jobs.clone(), outcome_sender.clone());
-            scope
-                .spawn(move || worker(&config.trial, config.seed, &config.out_dir, jobs, outcomes));
+            scope.spawn(move || worker(job, jobs, outcomes));
         }
         drop((jobs, outcome_sender));
 
@@ -177,7 +185,7 @@ pub fn run_campaign(
                 break;
             };
             received += 1;
-            if let Err(err) = record(&mut report, outcome, &config.out_dir, observer) {
+            if let Err(err) = record(&mut report, outcome, job, observer) {
                 first_error.get_or_insert(err);
             }
             report.set_elapsed(started.elapsed().as_secs_f64());
@@ -197,7 +205,7 @@ pub fn run_campaign(
 fn record(
     report: &mut CampaignReport,
     outcome: Outcome,
-    out_dir: &Path,
+    job: Job<'_>,
     observer: &mut dyn Observer,
 ) -> io::Result<()> {
     let totals = &mut report.totals;
@@ -215,7 +223,7 @@ fn record(
     let Some(artifact) = outcome.artifact else {
         return Ok(());
     };
-    let directory = failure_dir(out_dir, outcome.seed);
+    let directory = failure_dir(job.out_dir, outcome.seed);
     artifact.write_to(&directory)?;
     for check in &outcome.checks {
         *report.failures_per_check.entry(check.clone()).or_default() += 1;
@@ -226,7 +234,7 @@ fn record(
         validity: outcome.validity,
         checks: outcome.checks,
         artifact: directory.display().to_string(),
-        replay: replay_command(&directory),
+        replay: job.system.replay_command(&directory),
     };
     observer.failure(&entry);
     report.failures.push(entry);

@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use histories::format::Format;
 use histories::Value;
 use nemesis::{ClientConfig, FaultKinds, NemesisConfig, WorldConfig};
-use raft_core::{Bug, BugSet, ClusterConfig, ReadMode};
+use crate::system::{SystemConfig, SystemName};
+use raft_core::{Bug, BugSet};
+use replica::{ClusterConfig, ReadMode};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -41,6 +43,9 @@ pub enum Command {
 /// What every trial of a campaign (or a replay by seed) looks like.
 #[derive(Debug, Clone, Args)]
 pub struct TrialArgs {
+    /// The Raft under test: raft-core (raftstorm's own).
+    #[arg(long, default_value = "raft-core", value_parser = parse_system)]
+    pub system: SystemName,
     /// Nodes in the cluster (3, 5 or 7).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=9))]
     pub nodes: u32,
@@ -61,16 +66,18 @@ pub struct TrialArgs {
     /// subset per trial (swarm testing).
     #[arg(long)]
     pub no_swarm: bool,
-    /// Switch on a planted bug (repeatable), e.g. --bug vote-twice.
-    #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
-    pub bugs: Vec<Bug>,
-    /// How reads are made linearizable: read-index or log.
+    /// Switch on a planted bug of the system (repeatable), e.g. --bug
+    /// vote-twice.
+    #[arg(long = "bug", value_name = "NAME")]
+    pub bugs: Vec<String>,
+    /// How reads are made linearizable: read-index, log, or lease (where
+    /// the system has lease reads).
     #[arg(long, default_value = "read-index", value_parser = parse_read_mode)]
     pub read_mode: ReadMode,
     /// Most log entries in one AppendEntries (smaller batches make a
     /// lagging follower catch up over more rounds, which exposes the
     /// commit bugs that a whole-suffix batch hides).
-    #[arg(long, default_value_t = raft_core::ClusterConfig::default().max_entries_per_append,
+    #[arg(long, default_value_t = ClusterConfig::default().max_entries_per_append,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_batch: usize,
     /// Most memo entries the linearizability search of one trial may keep
@@ -90,7 +97,6 @@ impl TrialArgs {
             cluster: ClusterConfig {
                 cluster_size: self.nodes,
                 read_mode: self.read_mode,
-                bugs: self.bugs.iter().copied().collect::<BugSet>(),
                 max_entries_per_append: self.max_batch,
                 ..ClusterConfig::default()
             },
@@ -102,6 +108,7 @@ impl TrialArgs {
         };
         world.timeline = scaled_timeline(self.duration_ms);
         let config = TrialConfig {
+            system: self.system_config()?,
             world,
             nemesis: NemesisConfig {
                 kinds: self.nemesis,
@@ -120,6 +127,22 @@ impl TrialArgs {
         };
         config.validate()?;
         Ok(config)
+    }
+}
+
+impl TrialArgs {
+    /// The system these flags name, with its planted bugs.
+    fn system_config(&self) -> Result<SystemConfig, String> {
+        match self.system {
+            SystemName::RaftCore => {
+                let bugs = self
+                    .bugs
+                    .iter()
+                    .map(|name| parse_bug(name))
+                    .collect::<Result<BugSet, String>>()?;
+                Ok(SystemConfig::RaftCore { bugs })
+            }
+        }
     }
 }
 
@@ -276,6 +299,10 @@ fn parse_fault_kinds(text: &str) -> Result<FaultKinds, String> {
 fn parse_bug(text: &str) -> Result<Bug, String> {
     text.parse()
         .map_err(|err: raft_core::bugs::UnknownBug| err.to_string())
+}
+
+fn parse_system(text: &str) -> Result<SystemName, String> {
+    text.parse()
 }
 
 fn parse_read_mode(text: &str) -> Result<ReadMode, String> {

@@ -57,7 +57,7 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
         out_dir: args.out.clone(),
     };
     let mut progress = Progress::new(args.quiet, trials.map(|t| shard.trials_of(t)));
-    let outcome = run_campaign(&config, &mut progress);
+    let outcome = run_campaign(&config, &crate::system::BuiltIn, &mut progress);
     progress.finish();
     let report = outcome.map_err(|err| {
         UsageError(format!(
@@ -148,6 +148,7 @@ pub fn replay(args: ReplayArgs) -> CommandResult {
         }
         (None, None) => return Err(UsageError("replay needs a trial.json or --seed".into())),
     };
+    crate::system::SystemUnderTest::validate(&crate::system::BuiltIn, &spec).map_err(UsageError)?;
     let result = TrialResult::of(spec);
     let command = match &args.trial_json {
         Some(path) => format!("raftstorm replay {}", path.display()),

@@ -26,8 +26,9 @@ pub fn report_text(result: &TrialResult, replay_command: &str) -> String {
     let _ = writeln!(text, "replay: {replay_command}");
     let _ = writeln!(
         text,
-        "cluster: {} nodes, {} clients, read mode {}, bugs: {}",
+        "cluster: {} {} nodes, {} clients, read mode {}, bugs: {}",
         world.cluster.cluster_size,
+        spec.config.system.name(),
         world.clients.count,
         world.cluster.read_mode,
         bug_list(spec)
@@ -69,14 +70,7 @@ pub fn report_text(result: &TrialResult, replay_command: &str) -> String {
 }
 
 fn bug_list(spec: &crate::trial::TrialSpec) -> String {
-    let bugs: Vec<&str> = spec
-        .config
-        .world
-        .cluster
-        .bugs
-        .iter()
-        .map(|b| b.name())
-        .collect();
+    let bugs = spec.config.system.bug_names();
     if bugs.is_empty() {
         "none".to_string()
     } else {

@@ -4,6 +4,7 @@
 //! The binary is a thin shell over this library:
 //! - [`workload`]: what clients do;
 //! - [`trial`]: one seeded trial, run and checked;
+//! - [`system`]: which Raft a trial runs (raft-core, or any [`replica::Replica`]);
 //! - [`campaign`]: many trials in parallel, failures written at once;
 //! - [`report`]: `report.json`, shard merging, JUnit;
 //! - [`artifact`]: failure artifacts, `trial.json`, atomic writes;
@@ -20,6 +21,7 @@ pub mod commands;
 pub mod explain;
 pub mod progress;
 pub mod report;
+pub mod system;
 pub mod trial;
 pub mod workload;
 

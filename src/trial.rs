@@ -7,7 +7,8 @@
 //! schedule generator changes, because the schedule is stored, not
 //! re-derived.
 
-use crate::workload::{KvWorkload, WorkloadConfig};
+use crate::system::{BuiltIn, SystemConfig, SystemUnderTest};
+use crate::workload::WorkloadConfig;
 use checker::invariants::{
     check_liveness, check_safety, LivenessParams, LivenessReport, SafetyReport,
 };
@@ -15,7 +16,7 @@ use checker::linearizability::{self, Budget, ModelKind, ModelSpec, Options};
 use checker::Validity;
 use histories::{History, Trace};
 use nemesis::seeds::{stream, Concern};
-use nemesis::{FaultSchedule, NemesisConfig, TrialOutput, World, WorldConfig, WorldStats};
+use nemesis::{FaultSchedule, NemesisConfig, TrialOutput, WorldConfig, WorldStats};
 use serde::{Deserialize, Serialize};
 
 /// How much checking a trial may cost.
@@ -43,6 +44,10 @@ impl Default for CheckerConfig {
 /// Everything that shapes the trials of a campaign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TrialConfig {
+    /// Which Raft runs, with its own settings (raft-core when absent, as in
+    /// trial files written before there was a choice).
+    #[serde(default)]
+    pub system: SystemConfig,
     /// The cluster, network, clients and timeline.
     pub world: WorldConfig,
     /// Which faults, how often.
@@ -57,6 +62,7 @@ impl TrialConfig {
     /// Checks every part of the configuration.
     pub fn validate(&self) -> Result<(), String> {
         self.world.validate()?;
+        self.system.validate(&self.world.cluster)?;
         self.workload.validate()?;
         if self.nemesis.interval_ms == 0 || self.nemesis.duration_ms == 0 {
             return Err("nemesis interval and duration must be positive".to_string());
@@ -92,16 +98,9 @@ impl TrialSpec {
         }
     }
 
-    /// Runs the simulation.
+    /// Runs the simulation of a built-in system (see [`BuiltIn`]).
     pub fn run(&self) -> TrialOutput {
-        let workload = KvWorkload::new(self.config.workload, stream(self.seed, Concern::Workload));
-        World::new(
-            self.config.world,
-            self.schedule.clone(),
-            workload,
-            self.seed,
-        )
-        .run()
+        BuiltIn.run(self)
     }
 
     /// The liveness bounds of this trial's timeline.
@@ -206,9 +205,14 @@ pub struct TrialResult {
 }
 
 impl TrialResult {
-    /// Runs and checks a trial.
+    /// Runs and checks a trial of a built-in system.
     pub fn of(spec: TrialSpec) -> TrialResult {
-        let output = spec.run();
+        TrialResult::of_system(spec, &BuiltIn)
+    }
+
+    /// Runs and checks a trial of `system`.
+    pub fn of_system(spec: TrialSpec, system: &dyn SystemUnderTest) -> TrialResult {
+        let output = system.run(&spec);
         let verdict = spec.check(&output.history, &output.trace);
         TrialResult {
             spec,

@@ -8,7 +8,7 @@
 //! some fail.
 
 use nemesis::Workload;
-use raft_core::KvOp;
+use replica::KvOp;
 use rand::Rng;
 use rand_pcg::Pcg32;
 use serde::{Deserialize, Serialize};

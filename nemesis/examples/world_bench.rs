@@ -32,7 +32,13 @@ fn main() {
                 config.timeline.faults,
                 &mut stream(seed, Concern::Schedule),
             );
-            let world = World::new(config, schedule, common::RandomKv::new(seed), seed);
+            let world = World::<_, raft_core::Node>::new(
+                config,
+                raft_core::BugSet::NONE,
+                schedule,
+                common::RandomKv::new(seed),
+                seed,
+            );
             let started = Instant::now();
             let output = world.run();
             wall_ns += started.elapsed().as_nanos() as u64;

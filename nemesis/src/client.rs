@@ -18,7 +18,7 @@
 use crate::timers::TimerId;
 use crate::world::{Event, World};
 use histories::{Function, OpType, Process, Value};
-use raft_core::{ClientReply, ClientRequest, ClientResponse, KvOp, KvResult, NodeId};
+use replica::{ClientReply, ClientRequest, ClientResponse, KvOp, KvResult, NodeId, Replica};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +108,7 @@ pub(crate) struct Client {
 
 const NS_PER_MS: u64 = 1_000_000;
 
-impl<W: Workload> World<W> {
+impl<W: Workload, R: Replica> World<W, R> {
     pub(crate) fn start_clients(&mut self) {
         let size = self.config.cluster.cluster_size;
         for slot in 0..self.config.clients.count as usize {

@@ -7,7 +7,7 @@
 //! optional drops, duplicates and extra delay.
 
 use crate::schedule::PartitionShape;
-use raft_core::NodeId;
+use replica::NodeId;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 

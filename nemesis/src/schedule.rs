@@ -8,7 +8,7 @@
 //! at generation time and stored; only "isolate the leader" is resolved when
 //! it happens, because who leads is the run's business.
 
-use raft_core::NodeId;
+use replica::NodeId;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -1,7 +1,7 @@
 //! Timers, kept apart from the event queue.
 //!
-//! Each node has an election and a heartbeat timer and each client one
-//! wake-up; re-arming a timer replaces its previous deadline. Kept in the
+//! Each node has the timers its system asks for (raft-core: election and
+//! heartbeat; a tick-based Raft: one tick) and each client one wake-up; re-arming a timer replaces its previous deadline. Kept in the
 //! event queue, every replaced deadline would linger there as a stale event
 //! to pop and discard (a client re-arms on every operation). Here a timer
 //! is one slot; the earliest is found by a scan over a few dozen slots,
@@ -9,15 +9,18 @@
 //! sequence number from the event queue's counter, so timers and events
 //! at the same instant still run in the order they were scheduled.
 
-use raft_core::NodeId;
+use replica::{NodeId, TimerSlot};
 
 /// Which timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TimerId {
-    /// A node's election timer.
-    Election(NodeId),
-    /// A node's heartbeat timer.
-    Heartbeat(NodeId),
+    /// One of a node's own timers.
+    Node {
+        /// Whose.
+        node: NodeId,
+        /// Which of its timers.
+        timer: TimerSlot,
+    },
     /// A client slot's wake-up.
     Client(usize),
 }
@@ -40,35 +43,41 @@ fn unpack(due: Deadline) -> (u64, u32) {
 /// Every timer's deadline, as (time, sequence number).
 pub(crate) struct Timers {
     nodes: usize,
+    per_node: usize,
     due: Vec<Deadline>,
     /// The slot with the earliest deadline, if any is armed.
     earliest: Option<usize>,
 }
 
 impl Timers {
-    pub fn new(nodes: usize, clients: usize) -> Timers {
+    pub fn new(nodes: usize, per_node: usize, clients: usize) -> Timers {
         Timers {
             nodes,
-            due: vec![UNARMED; 2 * nodes + clients],
+            per_node,
+            due: vec![UNARMED; per_node * nodes + clients],
             earliest: None,
         }
     }
 
     fn slot(&self, id: TimerId) -> usize {
         match id {
-            TimerId::Election(node) => 2 * node as usize,
-            TimerId::Heartbeat(node) => 2 * node as usize + 1,
-            TimerId::Client(client) => 2 * self.nodes + client,
+            TimerId::Node { node, timer } => {
+                debug_assert!(usize::from(timer) < self.per_node, "timer {timer} out of range");
+                self.per_node * node as usize + usize::from(timer)
+            }
+            TimerId::Client(client) => self.per_node * self.nodes + client,
         }
     }
 
     fn id(&self, slot: usize) -> TimerId {
-        if slot >= 2 * self.nodes {
-            TimerId::Client(slot - 2 * self.nodes)
-        } else if slot.is_multiple_of(2) {
-            TimerId::Election((slot / 2) as NodeId)
+        let node_slots = self.per_node * self.nodes;
+        if slot >= node_slots {
+            TimerId::Client(slot - node_slots)
         } else {
-            TimerId::Heartbeat((slot / 2) as NodeId)
+            TimerId::Node {
+                node: (slot / self.per_node) as NodeId,
+                timer: (slot % self.per_node) as TimerSlot,
+            }
         }
     }
 
@@ -126,19 +135,21 @@ mod tests {
 
     #[test]
     fn the_earliest_deadline_fires_first_and_rearming_replaces() {
-        let mut timers = Timers::new(2, 1);
-        timers.arm(TimerId::Election(1), 50, 0);
+        let election = |node| TimerId::Node { node, timer: 0 };
+        let heartbeat = |node| TimerId::Node { node, timer: 1 };
+        let mut timers = Timers::new(2, 2, 1);
+        timers.arm(election(1), 50, 0);
         timers.arm(TimerId::Client(0), 30, 1);
-        timers.arm(TimerId::Heartbeat(0), 30, 2);
-        timers.arm(TimerId::Election(1), 10, 3); // replaces its 50
+        timers.arm(heartbeat(0), 30, 2);
+        timers.arm(election(1), 10, 3); // replaces its 50
         assert_eq!(timers.peek(), Some((10, 3)));
-        assert_eq!(timers.pop(), Some(TimerId::Election(1)));
+        assert_eq!(timers.pop(), Some(election(1)));
         assert_eq!(
             timers.pop(),
             Some(TimerId::Client(0)),
             "ties go to the lower sequence number"
         );
-        timers.disarm(TimerId::Heartbeat(0));
+        timers.disarm(heartbeat(0));
         assert_eq!(timers.pop(), None);
     }
 }

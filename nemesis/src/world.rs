@@ -7,11 +7,12 @@
 //! or depends on threads, so a seed and a configuration determine the
 //! history and the trace byte for byte.
 //!
-//! The world drives real `raft-core` nodes: it feeds them inputs, persists
-//! what each step asks to persist *before* sending the step's messages,
-//! arms their timers (scaled by clock skew), and records every observable
-//! change in the cluster trace. Clients live here too (see
-//! [`crate::client`]).
+//! The world drives the nodes of any Raft through the [`Replica`] trait and
+//! knows nothing else of them: it hands each step the node's disk, sends
+//! the step's messages only once the step has returned (its writes are
+//! durable by then), arms the timers it asks for (scaled by clock skew),
+//! and records what it observes in the cluster trace. Clients live here
+//! too (see [`crate::client`]).
 
 use crate::client::{Client, ClientConfig, Workload};
 use crate::network::{Fate, Network, NetworkConfig};
@@ -19,10 +20,9 @@ use crate::queue::EventQueue;
 use crate::schedule::{Fault, FaultSchedule, FaultWindow};
 use crate::seeds::{stream, Concern};
 use crate::timers::{TimerId, Timers};
-use histories::{EntryId, Function, History, OpType, Process, Recorder, Trace, TraceKind, Value};
-use raft_core::{
-    ClientReply, ClientRequest, ClusterConfig, Command, DurableState, Input, Message, Node,
-    NodeEvent, NodeId, Ready, Role,
+use histories::{Function, History, OpType, Process, Recorder, Trace, TraceKind, Value};
+use replica::{
+    Actions, ClientReply, ClientRequest, ClusterConfig, Input, NodeId, Replica, Role, TimerSlot,
 };
 use rand_pcg::Pcg32;
 use serde::{Deserialize, Serialize};
@@ -77,7 +77,7 @@ impl Timeline {
 /// Everything that shapes a world, apart from the seed and the schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WorldConfig {
-    /// The Raft cluster: size, timing, read mode, planted bugs.
+    /// The Raft cluster: size, timing, read mode.
     pub cluster: ClusterConfig,
     /// Link latency.
     pub network: NetworkConfig,
@@ -129,20 +129,18 @@ pub struct TrialOutput {
     pub stats: WorldStats,
 }
 
-/// Which of a node's two timers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TimerKind {
-    Election,
-    Heartbeat,
-}
-
 /// Something that happens at a point of virtual time.
 #[derive(Clone, Debug)]
-pub(crate) enum Event {
+pub(crate) enum Event<M> {
     /// A message reaches its receiver.
-    Deliver { message: Message, sent_ns: u64 },
-    /// A node's timer fired while it was paused (held in its inbox).
-    Timer { node: NodeId, kind: TimerKind },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        message: M,
+        sent_ns: u64,
+    },
+    /// A node's timer fired (held in its inbox while it is paused).
+    Timer { node: NodeId, timer: TimerSlot },
     /// A client request reaches a node.
     RequestArrives {
         node: NodeId,
@@ -154,12 +152,12 @@ pub(crate) enum Event {
     Fault { index: usize },
 }
 
-impl Event {
+impl<M> Event<M> {
     /// The node the event is addressed to, if any: a paused node holds
     /// these until it resumes.
     fn target_node(&self) -> Option<NodeId> {
         match self {
-            Event::Deliver { message, .. } => Some(message.to),
+            Event::Deliver { to, .. } => Some(*to),
             Event::Timer { node, .. } | Event::RequestArrives { node, .. } => Some(*node),
             _ => None,
         }
@@ -168,12 +166,12 @@ impl Event {
 
 /// A node's place in the world: the process (absent while crashed), its
 /// disk, and the machine around it.
-pub(crate) struct NodeSlot {
-    pub node: Option<Node>,
-    pub disk: DurableState,
+pub(crate) struct NodeSlot<R: Replica> {
+    pub node: Option<R>,
+    pub disk: R::Disk,
     pub paused: bool,
     /// Events that arrived while paused, in arrival order.
-    pub inbox: Vec<Event>,
+    pub inbox: Vec<Event<R::Message>>,
     /// Timer durations are multiplied by this, in thousandths.
     pub skew_permille: u32,
     pub incarnation: u32,
@@ -213,14 +211,17 @@ fn expected_history_records(config: &WorldConfig) -> usize {
     records.clamp(1 << 8, 1 << 14) as usize
 }
 
-/// The simulated world of one trial.
-pub struct World<W: Workload> {
+/// The simulated world of one trial, driving nodes of the system `R`.
+pub struct World<W: Workload, R: Replica> {
     pub(crate) config: WorldConfig,
+    pub(crate) options: R::Options,
     pub(crate) seed: u64,
     pub(crate) now_ns: u64,
-    pub(crate) queue: EventQueue<Event>,
+    pub(crate) queue: EventQueue<Event<R::Message>>,
     pub(crate) timers: Timers,
-    pub(crate) nodes: Vec<NodeSlot>,
+    pub(crate) nodes: Vec<NodeSlot<R>>,
+    /// The buffer every step writes its answer into, reused.
+    pub(crate) actions: Actions<R::Message>,
     pub(crate) network: Network,
     pub(crate) network_rng: Pcg32,
     pub(crate) clients: Vec<Client>,
@@ -236,25 +237,38 @@ pub struct World<W: Workload> {
 const NS_PER_US: u64 = 1_000;
 const NS_PER_MS: u64 = 1_000_000;
 
-impl<W: Workload> World<W> {
-    /// A world at time 0 with every node booted as a follower, every client
-    /// about to start, and the schedule's faults queued.
+impl<W: Workload, R: Replica> World<W, R> {
+    /// A world at time 0 with every node of system `R` booted from an
+    /// empty disk, every client about to start, and the schedule's faults
+    /// queued.
     ///
     /// # Panics
-    /// If the configuration is invalid (validate it first with
-    /// [`WorldConfig::validate`]).
-    pub fn new(config: WorldConfig, schedule: FaultSchedule, workload: W, seed: u64) -> World<W> {
-        if let Err(problem) = config.validate() {
+    /// If the configuration is invalid or the system cannot be that
+    /// cluster (check first with [`WorldConfig::validate`] and
+    /// [`Replica::validate`]).
+    pub fn new(
+        config: WorldConfig,
+        options: R::Options,
+        schedule: FaultSchedule,
+        workload: W,
+        seed: u64,
+    ) -> World<W, R> {
+        if let Err(problem) = config
+            .validate()
+            .and_then(|()| R::validate(&config.cluster, &options))
+        {
             panic!("invalid world config: {problem}");
         }
         let size = config.cluster.cluster_size;
         let mut world = World {
             config,
+            options,
             seed,
             now_ns: 0,
             queue: EventQueue::with_capacity(1024),
-            timers: Timers::new(size as usize, config.clients.count as usize),
+            timers: Timers::new(size as usize, R::TIMERS, config.clients.count as usize),
             nodes: Vec::with_capacity(size as usize),
+            actions: Actions::default(),
             network: Network::new(config.network, size),
             network_rng: stream(seed, Concern::Network),
             clients: Vec::new(),
@@ -273,17 +287,16 @@ impl<W: Workload> World<W> {
             world.queue.push(at_ns, Event::Fault { index });
         }
         for id in 0..size {
-            let node = Node::new(id, config.cluster, world.timer_stream(id, 0));
             world.nodes.push(NodeSlot {
-                node: Some(node),
-                disk: DurableState::default(),
+                node: None,
+                disk: R::Disk::default(),
                 paused: false,
                 inbox: Vec::new(),
                 skew_permille: 1000,
                 incarnation: 0,
                 messages_received: 0,
             });
-            world.boot(id);
+            world.boot(id, 0);
         }
         world.start_clients();
         world
@@ -323,14 +336,7 @@ impl<W: Workload> World<W> {
 
     fn fire(&mut self, timer: TimerId) {
         match timer {
-            TimerId::Election(node) => self.dispatch(Event::Timer {
-                node,
-                kind: TimerKind::Election,
-            }),
-            TimerId::Heartbeat(node) => self.dispatch(Event::Timer {
-                node,
-                kind: TimerKind::Heartbeat,
-            }),
+            TimerId::Node { node, timer } => self.dispatch(Event::Timer { node, timer }),
             TimerId::Client(slot) => self.client_wake(slot),
         }
     }
@@ -354,7 +360,7 @@ impl<W: Workload> World<W> {
         }
     }
 
-    fn dispatch(&mut self, event: Event) {
+    fn dispatch(&mut self, event: Event<R::Message>) {
         if let Some(node) = event.target_node() {
             let slot = &mut self.nodes[node as usize];
             if slot.node.is_none() {
@@ -369,14 +375,13 @@ impl<W: Workload> World<W> {
             }
         }
         match event {
-            Event::Deliver { message, sent_ns } => self.deliver(message, sent_ns),
-            Event::Timer { node, kind } => {
-                let input = match kind {
-                    TimerKind::Election => Input::ElectionTimeout,
-                    TimerKind::Heartbeat => Input::HeartbeatDue,
-                };
-                self.step(node, input);
-            }
+            Event::Deliver {
+                from,
+                to,
+                message,
+                sent_ns,
+            } => self.deliver(from, to, message, sent_ns),
+            Event::Timer { node, timer } => self.step(node, Input::Timer(timer)),
             Event::RequestArrives { node, request } => self.step(node, Input::Client(request)),
             Event::ReplyArrives { slot, reply } => self.client_reply(slot, reply),
             Event::Fault { index } => {
@@ -386,114 +391,126 @@ impl<W: Workload> World<W> {
         }
     }
 
-    fn deliver(&mut self, message: Message, sent_ns: u64) {
+    fn deliver(&mut self, from: NodeId, to: NodeId, message: R::Message, sent_ns: u64) {
         // A partition cuts messages already on the wire, too.
-        if !self.network.reachable(message.from, message.to) {
+        if !self.network.reachable(from, to) {
             self.stats.messages_lost += 1;
             return;
         }
-        self.nodes[message.to as usize].messages_received += 1;
+        self.nodes[to as usize].messages_received += 1;
         if let Some(log) = self.delivery_log.as_mut() {
             log.push(Delivery {
-                from: message.from,
-                to: message.to,
+                from,
+                to,
                 sent_ns,
                 delivered_ns: self.now_ns,
             });
         }
-        self.step(message.to, Input::Message(message));
+        self.step(to, Input::Message { from, message });
     }
 
-    /// Feeds one input to a live node and carries out its `Ready`.
-    pub(crate) fn step(&mut self, id: NodeId, input: Input) {
-        let node = self.nodes[id as usize]
-            .node
-            .as_mut()
-            .expect("only live nodes are stepped");
-        let ready = node.step(input);
-        self.carry_out(id, ready);
-    }
-
-    fn boot(&mut self, id: NodeId) {
-        let node = self.nodes[id as usize]
-            .node
-            .as_mut()
-            .expect("booting a live node");
-        let ready = node.start();
-        self.carry_out(id, ready);
-    }
-
-    /// Persists, records, sends, replies and arms timers, in that order:
-    /// nothing leaves a node before its disk holds what it depends on.
-    fn carry_out(&mut self, id: NodeId, mut ready: Ready) {
+    /// Feeds one input to a live node and carries out what it asks for.
+    pub(crate) fn step(&mut self, id: NodeId, input: Input<R::Message>) {
         let slot = &mut self.nodes[id as usize];
-        slot.disk.persist(&ready);
-        debug_assert!(
-            slot.node.as_ref().is_some_and(|node| {
-                let term_matches = node.current_term() == slot.disk.hard_state.current_term;
-                // A node planted to forget its term on restart disagrees
-                // with its disk until it next persists.
-                node.log().last_index() == slot.disk.log.last_index()
-                    && (term_matches || !node.config().bugs.is_empty())
-            }),
-            "n{id}'s disk must match what it persisted"
+        let node = slot.node.as_mut().expect("only live nodes are stepped");
+        node.step(&mut slot.disk, input, &mut self.actions);
+        self.carry_out(id);
+    }
+
+    /// Boots incarnation `incarnation` of node `id` from its disk, records
+    /// a restart (after a crash), and carries out what booting asked for.
+    fn boot(&mut self, id: NodeId, incarnation: u32) {
+        let rng = self.timer_stream(id, incarnation);
+        let slot = &mut self.nodes[id as usize];
+        debug_assert!(slot.node.is_none(), "booting a live node");
+        slot.incarnation = incarnation;
+        let node = R::boot(
+            id,
+            &self.config.cluster,
+            &self.options,
+            &mut slot.disk,
+            rng,
+            &mut self.actions,
         );
-        for event in ready.events.drain(..) {
-            self.record_node_event(id, event);
+        let status = node.status();
+        slot.node = Some(node);
+        if incarnation > 0 {
+            let restarted = TraceKind::Restarted {
+                term: status.term,
+                voted_for: status.voted_for,
+                last_log_index: status.last_log_index,
+            };
+            self.trace.record(self.now_ns, id, restarted);
         }
-        for message in ready.messages.drain(..) {
-            self.send(message);
+        self.carry_out(id);
+    }
+
+    /// Records, sends, replies and arms timers, in that order. The step
+    /// that asked for them has returned, so its writes are on its disk:
+    /// nothing leaves a node before its disk holds what it depends on.
+    fn carry_out(&mut self, id: NodeId) {
+        let mut actions = std::mem::take(&mut self.actions);
+        for observation in actions.observations.drain(..) {
+            self.record_observation(id, observation);
         }
-        for reply in ready.replies.drain(..) {
+        for (to, message) in actions.messages.drain(..) {
+            self.send(id, to, message);
+        }
+        for reply in actions.replies.drain(..) {
             self.route_reply(reply);
         }
-        if let Some(after_us) = ready.election_timer_us {
-            self.arm_timer(id, TimerKind::Election, after_us);
+        for (timer, after_us) in actions.timers.drain(..) {
+            self.set_timer(id, timer, after_us);
         }
-        if let Some(after_us) = ready.heartbeat_timer_us {
-            self.arm_timer(id, TimerKind::Heartbeat, after_us);
-        }
-        if let Some(node) = self.nodes[id as usize].node.as_mut() {
-            node.recycle(ready);
-        }
+        self.actions = actions;
     }
 
-    fn arm_timer(&mut self, node: NodeId, kind: TimerKind, after_us: u64) {
+    fn set_timer(&mut self, node: NodeId, timer: TimerSlot, after_us: Option<u64>) {
+        assert!(
+            usize::from(timer) < R::TIMERS,
+            "n{node} asked for timer {timer}, but its system declares {} timers",
+            R::TIMERS
+        );
+        let id = TimerId::Node { node, timer };
+        let Some(after_us) = after_us else {
+            self.timers.disarm(id);
+            return;
+        };
         let skew_permille = u64::from(self.nodes[node as usize].skew_permille);
         let scaled_ns = after_us * NS_PER_US * skew_permille / 1000;
-        let id = match kind {
-            TimerKind::Election => TimerId::Election(node),
-            TimerKind::Heartbeat => TimerId::Heartbeat(node),
-        };
         let seq = self.queue.next_seq();
         self.timers.arm(id, self.now_ns + scaled_ns, seq);
     }
 
-    fn send(&mut self, message: Message) {
+    fn send(&mut self, from: NodeId, to: NodeId, message: R::Message) {
+        assert!(
+            to < self.config.cluster.cluster_size && to != from,
+            "n{from} sent a message to n{to}, which is not one of its peers"
+        );
         self.stats.messages_sent += 1;
-        match self
-            .network
-            .fate(message.from, message.to, &mut self.network_rng)
-        {
+        match self.network.fate(from, to, &mut self.network_rng) {
             Fate::Lost => self.stats.messages_lost += 1,
-            Fate::Delivered { delay_us } => self.put_on_wire(message, delay_us),
+            Fate::Delivered { delay_us } => self.put_on_wire(from, to, message, delay_us),
             Fate::Duplicated {
                 first_us,
                 second_us,
             } => {
                 self.stats.messages_duplicated += 1;
-                self.put_on_wire(message.clone(), first_us);
-                self.put_on_wire(message, second_us);
+                self.put_on_wire(from, to, message.clone(), first_us);
+                self.put_on_wire(from, to, message, second_us);
             }
         }
     }
 
-    fn put_on_wire(&mut self, message: Message, delay_us: u64) {
+    fn put_on_wire(&mut self, from: NodeId, to: NodeId, message: R::Message, delay_us: u64) {
         let sent_ns = self.now_ns;
-        self.queue.push(
-            sent_ns + delay_us * NS_PER_US,
-            Event::Deliver { message, sent_ns },
-        );
+        let event = Event::Deliver {
+            from,
+            to,
+            message,
+            sent_ns,
+        };
+        self.queue.push(sent_ns + delay_us * NS_PER_US, event);
     }
 
     /// A one-way delay between a client and a node: clients sit outside the
@@ -506,45 +523,19 @@ impl<W: Workload> World<W> {
             * NS_PER_US
     }
 
-    fn record_node_event(&mut self, id: NodeId, event: NodeEvent) {
-        let kind = match event {
-            NodeEvent::RoleChanged { role, term } => TraceKind::RoleChanged {
-                role: trace_role(role),
-                term,
-            },
-            NodeEvent::VoteGranted { term, candidate } => {
-                TraceKind::VoteGranted { term, candidate }
+    /// Records what a node reported. Crashes, restarts, pauses and faults
+    /// are the world's to record: a system that reports one is broken.
+    fn record_observation(&mut self, id: NodeId, observation: TraceKind) {
+        match observation {
+            TraceKind::Crashed
+            | TraceKind::Restarted { .. }
+            | TraceKind::Paused
+            | TraceKind::Resumed
+            | TraceKind::Nemesis { .. } => {
+                panic!("n{id} reported {observation:?}, which only the world records")
             }
-            NodeEvent::LogAppended {
-                index,
-                term,
-                command,
-            } => TraceKind::LogAppended {
-                index,
-                term,
-                entry: entry_id(&command),
-            },
-            NodeEvent::LogTruncated {
-                from_index,
-                removed,
-            } => TraceKind::LogTruncated {
-                from_index,
-                removed,
-            },
-            NodeEvent::CommitAdvanced { commit_index } => {
-                TraceKind::CommitAdvanced { commit_index }
-            }
-            NodeEvent::Applied {
-                index,
-                term,
-                command,
-            } => TraceKind::Applied {
-                index,
-                term,
-                entry: entry_id(&command),
-            },
-        };
-        self.trace.record(self.now_ns, id, kind);
+            _ => self.trace.record(self.now_ns, id, observation),
+        }
     }
 
     // ---- The nemesis ------------------------------------------------------
@@ -587,9 +578,9 @@ impl<W: Workload> World<W> {
         self.nodes
             .iter()
             .enumerate()
-            .filter_map(|(id, slot)| Some((id as NodeId, slot.node.as_ref()?)))
-            .filter(|(_, node)| node.role() == Role::Leader)
-            .max_by_key(|(id, node)| (node.current_term(), std::cmp::Reverse(*id)))
+            .filter_map(|(id, slot)| Some((id as NodeId, slot.node.as_ref()?.status())))
+            .filter(|(_, status)| status.role == Role::Leader)
+            .max_by_key(|(id, status)| (status.term, std::cmp::Reverse(*id)))
             .map(|(id, _)| id)
     }
 
@@ -600,8 +591,10 @@ impl<W: Workload> World<W> {
         }
         slot.paused = false;
         slot.inbox.clear();
-        self.timers.disarm(TimerId::Election(id));
-        self.timers.disarm(TimerId::Heartbeat(id));
+        for timer in 0..R::TIMERS {
+            let timer = timer as TimerSlot;
+            self.timers.disarm(TimerId::Node { node: id, timer });
+        }
         self.trace.record(self.now_ns, id, TraceKind::Crashed);
     }
 
@@ -610,18 +603,7 @@ impl<W: Workload> World<W> {
             return;
         }
         let incarnation = self.nodes[id as usize].incarnation + 1;
-        let rng = self.timer_stream(id, incarnation);
-        let slot = &mut self.nodes[id as usize];
-        slot.incarnation = incarnation;
-        let node = Node::restart(id, self.config.cluster, slot.disk.clone(), rng);
-        let restarted = TraceKind::Restarted {
-            term: node.current_term(),
-            voted_for: node.voted_for(),
-            last_log_index: node.log().last_index(),
-        };
-        slot.node = Some(node);
-        self.trace.record(self.now_ns, id, restarted);
-        self.boot(id);
+        self.boot(id, incarnation);
     }
 
     fn pause(&mut self, id: NodeId) {
@@ -661,12 +643,12 @@ impl<W: Workload> World<W> {
     // ---- Inspection (tests and tools) ---------------------------------------
 
     /// The node, unless crashed.
-    pub fn node(&self, id: NodeId) -> Option<&Node> {
+    pub fn node(&self, id: NodeId) -> Option<&R> {
         self.nodes[id as usize].node.as_ref()
     }
 
     /// What the node's disk holds.
-    pub fn disk(&self, id: NodeId) -> &DurableState {
+    pub fn disk(&self, id: NodeId) -> &R::Disk {
         &self.nodes[id as usize].disk
     }
 
@@ -734,25 +716,6 @@ impl WorldConfig {
             ));
         }
         Ok(())
-    }
-}
-
-fn trace_role(role: Role) -> histories::Role {
-    match role {
-        Role::Follower => histories::Role::Follower,
-        Role::Candidate => histories::Role::Candidate,
-        Role::Leader => histories::Role::Leader,
-    }
-}
-
-/// The compact identity of a log entry's command, for the trace.
-pub fn entry_id(command: &Command) -> EntryId {
-    match command {
-        Command::Noop => EntryId::Noop,
-        Command::Client(command) => EntryId::Command {
-            client: command.client,
-            seq: command.seq,
-        },
     }
 }
 

@@ -7,7 +7,7 @@ use common::*;
 use histories::TraceKind;
 use nemesis::seeds::{stream, Concern};
 use nemesis::*;
-use raft_core::Role;
+use raft_core::{BugSet, Node, Role};
 
 fn jsonl<T: serde::Serialize>(items: &[T]) -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -30,7 +30,7 @@ fn full_trial(seed: u64) -> TrialOutput {
         config.timeline.faults,
         &mut stream(seed, Concern::Schedule),
     );
-    World::new(config, schedule, RandomKv::new(seed), seed).run()
+    World::<_, Node>::new(config, BugSet::NONE, schedule, RandomKv::new(seed), seed).run()
 }
 
 #[test]
@@ -294,7 +294,7 @@ fn every_trial_ends_healed_with_a_leader_and_every_node_up() {
             config.timeline.faults,
             &mut stream(seed, Concern::Schedule),
         );
-        let mut world = World::new(config, schedule, RandomKv::new(seed), seed);
+        let mut world = World::<_, Node>::new(config, BugSet::NONE, schedule, RandomKv::new(seed), seed);
         world.run_until(10_000);
         assert_eq!(leaders(&world).len(), 1, "seed {seed}");
         for id in 0..5 {

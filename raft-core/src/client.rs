@@ -27,7 +27,7 @@ impl Node {
             self.reply(&request, ClientResponse::Redirect { leader_hint });
             return;
         }
-        match (&request.op, self.config.read_mode) {
+        match (&request.op, self.config.cluster.read_mode) {
             (KvOp::Get { key }, ReadMode::ReadIndex) => {
                 let key = key.clone();
                 self.start_read(request, key)
@@ -150,6 +150,6 @@ impl Node {
         }
         let acked = &mut acked[..size];
         acked.sort_unstable_by(|a, b| b.cmp(a));
-        acked[self.config.quorum() - 1]
+        acked[self.config.cluster.quorum() - 1]
     }
 }

@@ -47,7 +47,7 @@ impl Node {
         }
         let matched = &mut matched[..size];
         matched.sort_unstable_by(|a, b| b.cmp(a));
-        Some(matched[self.config.quorum() - 1])
+        Some(matched[self.config.cluster.quorum() - 1])
     }
 
     /// Applies every committed, not yet applied entry, in order, and answers

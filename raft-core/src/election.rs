@@ -36,7 +36,7 @@ impl Node {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
-        for peer in self.config.peers_of(self.id) {
+        for peer in self.config.cluster.peers_of(self.id) {
             self.send(peer, body.clone());
         }
     }

@@ -17,21 +17,23 @@
 
 #![warn(missing_docs)]
 
+pub use replica::kv;
+
 pub mod bugs;
 pub mod client;
 pub mod commit;
 pub mod config;
 pub mod election;
-pub mod kv;
 pub mod log;
 pub mod message;
 pub mod node;
 pub mod ready;
+pub mod seam;
 pub mod replication;
 pub mod types;
 
 pub use bugs::{Bug, BugSet};
-pub use config::{ClusterConfig, ReadMode};
+pub use config::{ClusterConfig, Config, ReadMode};
 pub use kv::{ClientCommand, KvOp, KvResult, KvStore};
 pub use log::{Command, Entry, RaftLog};
 pub use message::{ClientReply, ClientRequest, ClientResponse, ConflictHint, Message, MessageBody};

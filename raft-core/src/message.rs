@@ -1,6 +1,6 @@
 //! What nodes say to each other, and what they say to clients.
 
-use crate::kv::{KvOp, KvResult};
+pub use replica::protocol::{ClientReply, ClientRequest, ClientResponse};
 use crate::log::Entry;
 use crate::types::{LogIndex, NodeId, Term};
 use serde::{Deserialize, Serialize};
@@ -80,40 +80,4 @@ pub enum MessageBody {
         /// The round of the AppendEntries this answers.
         round: u64,
     },
-}
-
-/// A client's request to a node.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ClientRequest {
-    /// The client session.
-    pub client: u64,
-    /// The request's number in the session; retries reuse it.
-    pub seq: u64,
-    /// What to do.
-    pub op: KvOp,
-}
-
-/// How a node answered a client.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ClientResponse {
-    /// The request was applied (or, for a read, served); here is the result.
-    Done(KvResult),
-    /// This node is not the leader (or stopped being it before the request
-    /// was done); try the hinted leader. `None`: it knows no leader. The
-    /// request may still take effect later if it reached the log.
-    Redirect {
-        /// The node this one believes is leader.
-        leader_hint: Option<NodeId>,
-    },
-}
-
-/// A node's answer to one client request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ClientReply {
-    /// The client session.
-    pub client: u64,
-    /// The request answered.
-    pub seq: u64,
-    /// The answer.
-    pub response: ClientResponse,
 }

@@ -9,7 +9,7 @@
 //! course material: `become_follower`, `become_candidate`, `become_leader`.
 
 use crate::bugs::Bug;
-use crate::config::ClusterConfig;
+use crate::config::Config;
 use crate::kv::KvStore;
 use crate::log::{Entry, RaftLog};
 use crate::message::{ClientReply, ClientRequest, ClientResponse, Message};
@@ -84,7 +84,7 @@ pub(crate) struct LeaderState {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub(crate) id: NodeId,
-    pub(crate) config: ClusterConfig,
+    pub(crate) config: Config,
     pub(crate) rng: Pcg32,
 
     // Durable: persisted through `Ready` before messages leave.
@@ -115,17 +115,17 @@ impl Node {
     /// # Panics
     /// If `config` is invalid or `id` is not in the cluster: both are
     /// programming errors of the embedder, checked once here.
-    pub fn new(id: NodeId, config: ClusterConfig, rng: Pcg32) -> Node {
+    pub fn new(id: NodeId, config: Config, rng: Pcg32) -> Node {
         Node::restart(id, config, DurableState::default(), rng)
     }
 
     /// A node coming back from a crash: term, vote and log from `durable`,
     /// everything else (role, commit index, state machine) starts over.
-    pub fn restart(id: NodeId, config: ClusterConfig, durable: DurableState, rng: Pcg32) -> Node {
+    pub fn restart(id: NodeId, config: Config, durable: DurableState, rng: Pcg32) -> Node {
         if let Err(problem) = config.validate() {
             panic!("invalid cluster config: {problem}");
         }
-        assert!(id < config.cluster_size, "node {id} is not in the cluster");
+        assert!(id < config.cluster.cluster_size, "node {id} is not in the cluster");
         let mut hard_state = durable.hard_state;
         if config.bugs.has(Bug::ForgetVoteOnRestart) {
             hard_state.voted_for = None;
@@ -289,7 +289,7 @@ impl Node {
                     match_index: 0,
                     acked_round: 0,
                 };
-                self.config.cluster_size as usize
+                self.config.cluster.cluster_size as usize
             ],
             round: 0,
             term_start_index: next_index,
@@ -334,7 +334,7 @@ impl Node {
 
     /// True when `votes` (one bit per node) is a majority of the cluster.
     pub(crate) fn has_quorum(&self, votes: u64) -> bool {
-        votes.count_ones() as usize >= self.config.quorum()
+        votes.count_ones() as usize >= self.config.cluster.quorum()
     }
 
     pub(crate) fn persist_hard_state(&mut self) {
@@ -395,13 +395,13 @@ impl Node {
 
     /// Arms the election timer with a fresh random timeout.
     pub(crate) fn arm_election_timer(&mut self) {
-        let min_us = self.config.election_timeout_min_ms * 1_000;
-        let max_us = self.config.election_timeout_max_ms * 1_000;
+        let min_us = self.config.cluster.election_timeout_min_ms * 1_000;
+        let max_us = self.config.cluster.election_timeout_max_ms * 1_000;
         self.ready.election_timer_us = Some(self.rng.gen_range(min_us..max_us));
     }
 
     pub(crate) fn arm_heartbeat_timer(&mut self) {
-        self.ready.heartbeat_timer_us = Some(self.config.heartbeat_interval_ms * 1_000);
+        self.ready.heartbeat_timer_us = Some(self.config.cluster.heartbeat_interval_ms * 1_000);
     }
 
     // ---- Read-only accessors ---------------------------------------------
@@ -412,7 +412,7 @@ impl Node {
     }
 
     /// The cluster configuration.
-    pub fn config(&self) -> &ClusterConfig {
+    pub fn config(&self) -> &Config {
         &self.config
     }
 

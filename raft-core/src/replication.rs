@@ -32,7 +32,7 @@ impl Node {
 
     /// Sends AppendEntries to every follower.
     pub fn broadcast_append_entries(&mut self) {
-        for peer in self.config.peers_of(self.id) {
+        for peer in self.config.cluster.peers_of(self.id) {
             self.send_append_entries(peer);
         }
     }
@@ -53,7 +53,7 @@ impl Node {
         let prev_log_term = self.log.term_at(prev_log_index).unwrap_or_default();
         let entries = self
             .log
-            .slice_from(next_index, self.config.max_entries_per_append)
+            .slice_from(next_index, self.config.cluster.max_entries_per_append)
             .to_vec();
         let body = MessageBody::AppendEntries {
             prev_log_index,

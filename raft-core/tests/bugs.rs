@@ -7,12 +7,8 @@ mod common;
 use common::*;
 use raft_core::*;
 
-fn config(size: u32, bug: Option<Bug>) -> ClusterConfig {
-    ClusterConfig {
-        cluster_size: size,
-        bugs: bug.map_or(BugSet::NONE, BugSet::only),
-        ..ClusterConfig::default()
-    }
+fn config(size: u32, bug: Option<Bug>) -> Config {
+    Config::sized(size).with_bugs(bug.map_or(BugSet::NONE, BugSet::only))
 }
 
 fn vote_request(
@@ -67,10 +63,8 @@ fn vote_twice_grants_two_candidates_in_one_term() {
 #[test]
 fn commit_previous_term_commits_figure_8s_old_entry_by_counting() {
     let outcome = both(Bug::CommitPreviousTerm, |bug| {
-        let config = ClusterConfig {
-            max_entries_per_append: 1,
-            ..config(5, bug)
-        };
+        let mut config = config(5, bug);
+        config.cluster.max_entries_per_append = 1;
         let mut cluster = Cluster::from_disks(config, figure_8_disks());
         cluster.crash(4);
         cluster.call(0, Node::become_candidate);

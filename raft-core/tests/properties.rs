@@ -28,7 +28,7 @@ fn check(
     observed: &mut Observed,
     events_seen: &mut usize,
 ) -> Result<(), String> {
-    let live: Vec<&Node> = (0..cluster.config.cluster_size)
+    let live: Vec<&Node> = (0..cluster.config.cluster.cluster_size)
         .filter(|id| !cluster.crashed.contains(id))
         .map(|id| cluster.node(id))
         .collect();
@@ -134,11 +134,7 @@ fn random_schedule(
     steps: usize,
 ) -> Result<(usize, usize), String> {
     let mut rng = Pcg64::seed_from_u64(seed);
-    let mut cluster = Cluster::with_config(ClusterConfig {
-        cluster_size: size,
-        bugs,
-        ..ClusterConfig::default()
-    });
+    let mut cluster = Cluster::with_config(Config::sized(size).with_bugs(bugs));
     let mut observed = Observed::default();
     let mut events_seen = 0;
     let mut seq = 0;

@@ -181,7 +181,7 @@ fn granted(ready: &Ready) -> bool {
 
 #[test]
 fn one_vote_per_term_first_come_first_served() {
-    let mut voter = Node::new(0, ClusterConfig::default(), rng_for(0));
+    let mut voter = Node::new(0, Config::default(), rng_for(0));
     assert!(granted(&voter.step(vote_request(1, 1, 0, 0))));
     assert!(
         !granted(&voter.step(vote_request(2, 1, 0, 0))),
@@ -208,7 +208,7 @@ fn votes_go_only_to_candidates_whose_log_is_at_least_as_up_to_date() {
         (9, 1, false, "earlier last term, even if longer"),
     ];
     for (last_log_index, last_log_term, expected, case) in cases {
-        let mut voter = Node::restart(0, ClusterConfig::default(), disk(2, &[1, 1, 2]), rng_for(0));
+        let mut voter = Node::restart(0, Config::default(), disk(2, &[1, 1, 2]), rng_for(0));
         let ready = voter.step(vote_request(1, 3, last_log_index, last_log_term));
         assert_eq!(granted(&ready), expected, "{case}");
         assert_eq!(
@@ -221,7 +221,7 @@ fn votes_go_only_to_candidates_whose_log_is_at_least_as_up_to_date() {
 
 #[test]
 fn a_vote_is_persisted_in_the_same_step_that_sends_it() {
-    let mut voter = Node::new(0, ClusterConfig::default(), rng_for(0));
+    let mut voter = Node::new(0, Config::default(), rng_for(0));
     let ready = voter.step(vote_request(2, 4, 0, 0));
     assert!(granted(&ready));
     assert_eq!(
@@ -261,7 +261,7 @@ fn a_candidate_without_a_majority_stays_candidate() {
 #[test]
 fn election_timeouts_are_random_within_the_configured_range_and_seeded() {
     let draws = |seed_node: NodeId| {
-        let mut node = Node::new(0, ClusterConfig::default(), rng_for(seed_node));
+        let mut node = Node::new(0, Config::default(), rng_for(seed_node));
         (0..50)
             .map(|_| node.step(Input::ElectionTimeout).election_timer_us.unwrap())
             .collect::<Vec<u64>>()
@@ -366,7 +366,7 @@ fn the_consistency_check_rejects_with_a_conflict_hint() {
         ),
     ];
     for (terms, prev_log_index, prev_log_term, hint) in cases {
-        let mut follower = Node::restart(1, ClusterConfig::default(), disk(3, &terms), rng_for(1));
+        let mut follower = Node::restart(1, Config::default(), disk(3, &terms), rng_for(1));
         let ready = follower.step(message(
             0,
             1,
@@ -393,7 +393,7 @@ fn the_consistency_check_rejects_with_a_conflict_hint() {
 
 #[test]
 fn a_delayed_shorter_append_never_truncates_matching_entries() {
-    let mut follower = Node::new(1, ClusterConfig::default(), rng_for(1));
+    let mut follower = Node::new(1, Config::default(), rng_for(1));
     let entries = log_of_terms(&[1, 1, 1]).entries().to_vec();
     follower.step(message(0, 1, 1, heartbeat_body(0, 0, entries.clone())));
     // The first AppendEntries (one entry) arrives late, after the second.
@@ -419,7 +419,7 @@ fn a_delayed_shorter_append_never_truncates_matching_entries() {
 fn a_conflicting_entry_and_everything_after_it_are_replaced() {
     let mut follower = Node::restart(
         1,
-        ClusterConfig::default(),
+        Config::default(),
         disk(3, &[1, 2, 2, 2]),
         rng_for(1),
     );
@@ -448,10 +448,7 @@ fn a_conflicting_entry_and_everything_after_it_are_replaced() {
 fn the_leader_backs_up_a_whole_term_per_round_trip() {
     // Figure 7 (f): eight conflicting entries of terms 2–3 cost the leader
     // two extra round trips, not eight.
-    let config = ClusterConfig {
-        cluster_size: 3,
-        ..ClusterConfig::default()
-    };
+    let config = Config::sized(3);
     let leader_log = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
     let disks = vec![
         disk(7, &leader_log),
@@ -473,11 +470,8 @@ fn the_leader_backs_up_a_whole_term_per_round_trip() {
 
 #[test]
 fn a_far_behind_follower_is_caught_up_in_bounded_batches_without_waiting_for_heartbeats() {
-    let config = ClusterConfig {
-        cluster_size: 3,
-        max_entries_per_append: 4,
-        ..ClusterConfig::default()
-    };
+    let mut config = Config::sized(3);
+    config.cluster.max_entries_per_append = 4;
     let mut cluster = Cluster::with_config(config);
     cluster.elect(0);
     cluster.isolated.insert(2);
@@ -541,7 +535,7 @@ fn a_follower_commits_up_to_the_leaders_commit_but_not_past_its_last_new_entry()
     // has committed index 5 and sends only entry 2.
     let mut follower = Node::restart(
         1,
-        ClusterConfig::default(),
+        Config::default(),
         disk(2, &[1, 1, 1, 1]),
         rng_for(1),
     );
@@ -824,10 +818,8 @@ fn a_rejection_of_an_older_terms_append_confirms_no_read() {
 
 #[test]
 fn in_log_read_mode_reads_go_through_the_log() {
-    let config = ClusterConfig {
-        read_mode: ReadMode::Log,
-        ..ClusterConfig::default()
-    };
+    let mut config = Config::default();
+    config.cluster.read_mode = ReadMode::Log;
     let mut cluster = Cluster::with_config(config);
     cluster.elect(0);
     cluster.request(0, 2, 1, get("a"));

@@ -108,10 +108,7 @@ fn figure_6_logs_converge_and_every_state_machine_applies_the_same_commands() {
             log: log_of(len),
         })
         .collect();
-    let config = ClusterConfig {
-        cluster_size: 5,
-        ..ClusterConfig::default()
-    };
+    let config = Config::sized(5);
     let mut cluster = Cluster::from_disks(config, disks);
     cluster.call(0, Node::become_candidate);
     cluster.deliver_all();
@@ -149,10 +146,7 @@ fn figure_7_the_leader_repairs_every_follower_log() {
     ];
     let mut disks = vec![disk(7, &leader_log)];
     disks.extend(followers.iter().map(|log| disk(7, log)));
-    let config = ClusterConfig {
-        cluster_size: 7,
-        ..ClusterConfig::default()
-    };
+    let config = Config::sized(7);
     let mut cluster = Cluster::from_disks(config, disks);
 
     // It wins term 8 with the votes of (a), (b), (e), (f): (c) and (d) have
@@ -188,10 +182,7 @@ fn figure_7_truncates_only_at_the_first_conflict() {
     ];
     for (follower_log, first_conflict) in cases {
         let leader_log = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
-        let config = ClusterConfig {
-            cluster_size: 3,
-            ..ClusterConfig::default()
-        };
+        let config = Config::sized(3);
         // The third node has the leader's log so the leader can win.
         let disks = vec![
             disk(7, &leader_log),
@@ -223,11 +214,8 @@ fn figure_7_truncates_only_at_the_first_conflict() {
 /// once an entry of the new term is.
 #[test]
 fn figure_8_old_term_entries_commit_only_through_a_current_term_entry() {
-    let config = ClusterConfig {
-        cluster_size: 5,
-        max_entries_per_append: 1, // one entry per message, to stop in between
-        ..ClusterConfig::default()
-    };
+    let mut config = Config::sized(5);
+    config.cluster.max_entries_per_append = 1; // one entry per message, to stop in between
     // (a)–(c) of the figure, already happened: S1 (node 0) led term 2 and
     // put its entry at index 2 on S2; S5 (node 4) led term 3 and wrote its
     // own index 2 locally. Now S1 comes back for term 4.

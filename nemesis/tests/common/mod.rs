@@ -4,7 +4,7 @@
 
 use nemesis::seeds::{stream, Concern};
 use nemesis::*;
-use raft_core::KvOp;
+use raft_core::{BugSet, KvOp, Node};
 use rand::Rng;
 use rand_pcg::Pcg32;
 
@@ -53,9 +53,10 @@ pub fn schedule_of(faults: &[(u64, Fault)]) -> FaultSchedule {
 }
 
 /// A five-node world with clients, running the given faults.
-pub fn world_with(faults: &[(u64, Fault)], seed: u64) -> World<RandomKv> {
+pub fn world_with(faults: &[(u64, Fault)], seed: u64) -> World<RandomKv, Node> {
     World::new(
         WorldConfig::default(),
+        BugSet::NONE,
         schedule_of(faults),
         RandomKv::new(seed),
         seed,
@@ -63,12 +64,18 @@ pub fn world_with(faults: &[(u64, Fault)], seed: u64) -> World<RandomKv> {
 }
 
 /// A five-node world without clients.
-pub fn quiet_world(faults: &[(u64, Fault)], seed: u64) -> World<NoClients> {
-    World::new(WorldConfig::default(), schedule_of(faults), NoClients, seed)
+pub fn quiet_world(faults: &[(u64, Fault)], seed: u64) -> World<NoClients, Node> {
+    World::new(
+        WorldConfig::default(),
+        BugSet::NONE,
+        schedule_of(faults),
+        NoClients,
+        seed,
+    )
 }
 
 /// The live nodes that believe they lead, with their terms.
-pub fn leaders<W: Workload>(world: &World<W>) -> Vec<(u32, u64)> {
+pub fn leaders<W: Workload>(world: &World<W, Node>) -> Vec<(u32, u64)> {
     (0..world.config().cluster.cluster_size)
         .filter_map(|id| {
             let node = world.node(id)?;

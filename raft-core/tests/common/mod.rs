@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Nodes, their disks, the messages in flight and everything they said.
 pub struct Cluster {
-    pub config: ClusterConfig,
+    pub config: Config,
     pub nodes: Vec<Node>,
     pub disks: Vec<DurableState>,
     pub crashed: BTreeSet<NodeId>,
@@ -33,20 +33,17 @@ pub fn rng_for(node: NodeId) -> Pcg32 {
 impl Cluster {
     /// `size` fresh nodes with the default timing.
     pub fn new(size: u32) -> Cluster {
-        Cluster::with_config(ClusterConfig {
-            cluster_size: size,
-            ..ClusterConfig::default()
-        })
+        Cluster::with_config(Config::sized(size))
     }
 
-    pub fn with_config(config: ClusterConfig) -> Cluster {
-        let disks = vec![DurableState::default(); config.cluster_size as usize];
+    pub fn with_config(config: Config) -> Cluster {
+        let disks = vec![DurableState::default(); config.cluster.cluster_size as usize];
         Cluster::from_disks(config, disks)
     }
 
     /// Nodes restarted from the given durable states (for the figures).
-    pub fn from_disks(config: ClusterConfig, disks: Vec<DurableState>) -> Cluster {
-        assert_eq!(disks.len(), config.cluster_size as usize);
+    pub fn from_disks(config: Config, disks: Vec<DurableState>) -> Cluster {
+        assert_eq!(disks.len(), config.cluster.cluster_size as usize);
         let nodes = disks
             .iter()
             .enumerate()
