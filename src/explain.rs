@@ -5,7 +5,7 @@
 //! wrong and how the cluster got there: the verdict with its proof, then a
 //! timeline of faults, elections and the operations around the failure.
 
-use crate::trial::TrialResult;
+use crate::trial::{TrialResult, TrialVerdict};
 use checker::Validity;
 use histories::{History, Op, OpType, Role, Trace, TraceKind};
 use std::fmt::Write;
@@ -76,6 +76,30 @@ fn bug_list(spec: &crate::trial::TrialSpec) -> String {
     } else {
         bugs.join(", ")
     }
+}
+
+/// Why a trial failed, in one line: the first broken invariant's message,
+/// or the first operation that cannot be linearized, or the first
+/// liveness problem; `None` when nothing failed.
+pub fn one_line_reason(verdict: &TrialVerdict) -> Option<String> {
+    if let Some(violation) = verdict.safety.violations.first() {
+        return Some(format!("[{}] {}", violation.invariant, violation.message));
+    }
+    if let Some(counterexample) = verdict.linearizability.counterexample() {
+        return Some(format!(
+            "key {} is not linearizable: {} cannot be linearized",
+            checker::linearizability::key_label(counterexample.key.as_ref()),
+            checker::linearizability::OpLine(&counterexample.failed_op)
+        ));
+    }
+    if let Some(problem) = verdict.liveness.problems.first() {
+        let text = problem.to_string();
+        return Some(text.lines().next().unwrap_or_default().to_string());
+    }
+    if verdict.validity != Validity::Valid {
+        return Some(format!("the verdict is {}", verdict.validity));
+    }
+    None
 }
 
 /// The time window a failure is about, if the verdict points at one.

@@ -5,6 +5,7 @@
 //! - [`workload`]: what clients do;
 //! - [`trial`]: one seeded trial, run and checked;
 //! - [`system`]: which Raft a trial runs (raft-core, or any [`replica::Replica`]);
+//! - [`harness`]: campaigns from your own `cargo test`;
 //! - [`campaign`]: many trials in parallel, failures written at once;
 //! - [`report`]: `report.json`, shard merging, JUnit;
 //! - [`artifact`]: failure artifacts, `trial.json`, atomic writes;
@@ -19,6 +20,7 @@ pub mod campaign;
 pub mod cli;
 pub mod commands;
 pub mod explain;
+pub mod harness;
 pub mod progress;
 pub mod report;
 pub mod system;

@@ -62,6 +62,11 @@ impl TrialConfig {
     /// Checks every part of the configuration.
     pub fn validate(&self) -> Result<(), String> {
         self.world.validate()?;
+        if self.world.clients.count == 0 {
+            return Err(
+                "0 clients: a trial without clients records no history to check".to_string(),
+            );
+        }
         self.system.validate(&self.world.cluster)?;
         self.workload.validate()?;
         if self.nemesis.interval_ms == 0 || self.nemesis.duration_ms == 0 {
