@@ -159,15 +159,26 @@ impl Node {
         self.take_ready()
     }
 
+    /// Arms the first election timer, leaving the request pending.
+    pub(crate) fn begin(&mut self) {
+        self.arm_election_timer();
+    }
+
     /// Feeds one input and returns what the node wants done.
     pub fn step(&mut self, input: Input) -> Ready {
+        self.handle(input);
+        self.take_ready()
+    }
+
+    /// Feeds one input, leaving what the node wants done in its pending
+    /// `Ready` (the seam hands it over from there without moving it).
+    pub(crate) fn handle(&mut self, input: Input) {
         match input {
             Input::Message(message) => self.receive(message),
             Input::ElectionTimeout => self.election_timeout(),
             Input::HeartbeatDue => self.heartbeat(),
             Input::Client(request) => self.client_request(request),
         }
-        self.take_ready()
     }
 
     /// Takes what the node has asked for since the last call.

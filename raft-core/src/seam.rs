@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::log::Command;
 use crate::message::Message;
 use crate::node::{Input as NodeInput, Node};
-use crate::ready::{DurableState, NodeEvent, Ready};
+use crate::ready::{DurableState, NodeEvent};
 use replica::{
     command_entry_id, Actions, ClusterConfig, EntryId, Input, NodeId, Replica, Status, TimerSlot,
     TraceKind,
@@ -52,8 +52,8 @@ impl Replica for Node {
             bugs: *bugs,
         };
         let mut node = Node::restart(id, config, disk.clone(), rng);
-        let ready = node.start();
-        node.carry_out(disk, ready, out);
+        node.begin();
+        node.hand_over(disk, out);
         node
     }
 
@@ -64,8 +64,8 @@ impl Replica for Node {
             Input::Timer(_) => NodeInput::HeartbeatDue,
             Input::Client(request) => NodeInput::Client(request),
         };
-        let ready = Node::step(self, input);
-        self.carry_out(disk, ready, out);
+        self.handle(input);
+        self.hand_over(disk, out);
     }
 
     fn status(&self) -> Status {
@@ -79,10 +79,11 @@ impl Replica for Node {
 }
 
 impl Node {
-    /// Persists a `Ready`, hands the rest to the world, and takes the
-    /// buffers back for the next step.
-    fn carry_out(&mut self, disk: &mut DurableState, mut ready: Ready, out: &mut Actions<Message>) {
-        disk.persist(&ready);
+    /// Persists the pending `Ready`, hands the rest to the world, and
+    /// empties it for the next step, in place: a hot path moves nothing it
+    /// does not have to.
+    fn hand_over(&mut self, disk: &mut DurableState, out: &mut Actions<Message>) {
+        disk.persist(&self.ready);
         // A node planted to forget its term on restart disagrees with its
         // disk until it next persists.
         debug_assert!(
@@ -92,6 +93,7 @@ impl Node {
             "n{}'s disk must match what it persisted",
             self.id()
         );
+        let ready = &mut self.ready;
         out.observations
             .extend(ready.events.drain(..).map(trace_kind));
         out.messages
@@ -103,7 +105,7 @@ impl Node {
         if let Some(after_us) = ready.heartbeat_timer_us {
             out.set_timer(HEARTBEAT_TIMER, after_us);
         }
-        self.recycle(ready);
+        ready.clear();
     }
 }
 
