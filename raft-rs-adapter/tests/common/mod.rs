@@ -111,6 +111,25 @@ impl TrialSetup {
         failed
     }
 
+    /// Runs and checks the trial of `seed`. A panic inside the run (raft-rs
+    /// asserting on state an embedder bug corrupted, e.g. "to_commit 411 is
+    /// out of range [last_index 410]" when a follower lost acknowledged
+    /// entries) counts as a failed check named after its message.
+    pub fn failed_checks_of_seed(&self, seed: u64) -> Vec<String> {
+        let run = std::panic::catch_unwind(|| self.run(seed));
+        match run {
+            Ok(output) => self.failed_checks(&output),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                vec![format!("panic: {message}")]
+            }
+        }
+    }
+
     fn liveness_params(&self) -> LivenessParams {
         const NS_PER_MS: u64 = 1_000_000;
         let timeline = self.world_config().timeline;
