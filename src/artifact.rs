@@ -197,6 +197,34 @@ impl ArtifactFiles {
         }
     }
 
+    /// The artifact of a trial that panicked: its trial file (to replay
+    /// it), and the panic's message in place of a verdict.
+    pub fn render_panic(
+        spec: &TrialSpec,
+        campaign: Option<CampaignRef>,
+        message: &str,
+        replay_command: &str,
+    ) -> ArtifactFiles {
+        let verdict = serde_json::json!({
+            "validity": "invalid",
+            "failed_checks": [{ "check": crate::trial::PANIC_CHECK, "validity": "invalid" }],
+            "panic": message,
+        });
+        let report = format!(
+            "raftstorm trial {}: invalid\nreplay: {replay_command}\n\n\
+             The trial panicked (in the system under test, the world or the checker), so it \
+             has no history or trace; replay it to see where:\n\n{message}\n",
+            spec.seed
+        );
+        ArtifactFiles {
+            trial: to_pretty_json(&TrialFile::new(spec.clone(), campaign)),
+            history: Vec::new(),
+            trace: Vec::new(),
+            verdict: to_pretty_json(&verdict),
+            report: report.into_bytes(),
+        }
+    }
+
     fn named(&self) -> [(&'static str, &[u8]); 5] {
         [
             ("trial.json", &self.trial),

@@ -110,6 +110,7 @@ fn campaign_trials_per_sec(
         shard: Shard::WHOLE,
         trial: config,
         out_dir: out_dir.clone(),
+        max_failures: crate::campaign::DEFAULT_MAX_FAILURES,
     };
     let report = run_campaign(&campaign, &crate::system::BuiltIn, &mut Silent).map_err(|err| err.to_string())?;
     let _ = std::fs::remove_dir_all(&out_dir);

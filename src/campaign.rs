@@ -9,15 +9,20 @@
 //! the moment they arrive, and keeps only counters for passing trials, so
 //! memory stays flat however long the campaign runs.
 
-use crate::artifact::{failure_dir, is_failure, ArtifactFiles, CampaignRef};
-use crate::report::{CampaignReport, FailureEntry, Shard};
+use crate::artifact::{
+    failure_dir, is_failure, to_pretty_json, write_atomically, ArtifactFiles, CampaignRef,
+};
+use crate::report::{CampaignReport, FailureEntry, Shard, Status};
 use crate::system::SystemUnderTest;
-use crate::trial::{TrialConfig, TrialResult, TrialSpec};
+use crate::trial::{TrialConfig, TrialResult, TrialSpec, PANIC_CHECK};
 use checker::Validity;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use nemesis::seeds::trial_seed;
+use std::collections::BTreeMap;
 use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -39,6 +44,27 @@ pub struct CampaignConfig {
     pub trial: TrialConfig,
     /// Where artifacts and the report go.
     pub out_dir: PathBuf,
+    /// Most failure artifacts to write (0: no cap). Failures past it are
+    /// counted exactly but not written, so a badly broken system cannot
+    /// fill the disk.
+    pub max_failures: u64,
+}
+
+/// The default of [`CampaignConfig::max_failures`].
+pub const DEFAULT_MAX_FAILURES: u64 = 100;
+
+/// How often a running campaign checkpoints its report.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// What steers a running campaign from outside.
+#[derive(Default)]
+pub struct Controls<'a> {
+    /// Set (by a signal handler) to stop starting trials: the running ones
+    /// finish, and the report says the campaign was interrupted.
+    pub stop: Option<&'a AtomicBool>,
+    /// A checkpoint to continue from (`campaign --resume`): its trials are
+    /// not run again.
+    pub resume: Option<CampaignReport>,
 }
 
 /// What the campaign tells its observer (the progress display).
@@ -60,6 +86,8 @@ impl Observer for Silent {
 /// What a worker sends back for one trial: counters always, the rendered
 /// artifact only for a failure.
 struct Outcome {
+    /// The trial's position among this shard's trials.
+    position: u64,
     index: u64,
     seed: u64,
     validity: Validity,
@@ -79,28 +107,40 @@ struct Job<'a> {
     out_dir: &'a Path,
 }
 
-fn run_one(job: Job<'_>, index: u64) -> Outcome {
-    let Job {
-        config,
-        system,
-        campaign_seed,
-        out_dir,
-    } = job;
-    let seed = trial_seed(campaign_seed, index);
-    let result = TrialResult::of_system(TrialSpec::generate(*config, seed), system);
-    let stats = result.stats();
-    let artifact = is_failure(&result.verdict).then(|| {
-        let campaign = Some(CampaignRef {
-            campaign_seed,
-            index,
-        });
-        ArtifactFiles::render(
-            &result,
-            campaign,
-            &system.replay_command(&failure_dir(out_dir, seed)),
-        )
+fn run_one(job: Job<'_>, position: u64, index: u64) -> Outcome {
+    let seed = trial_seed(job.campaign_seed, index);
+    let campaign = Some(CampaignRef {
+        campaign_seed: job.campaign_seed,
+        index,
     });
+    let replay = job.system.replay_command(&failure_dir(job.out_dir, seed));
+    let spec = TrialSpec::generate(*job.config, seed);
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        TrialResult::of_system(spec.clone(), job.system)
+    }));
+    let result = match run {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = panic_message(payload.as_ref());
+            let artifact = ArtifactFiles::render_panic(&spec, campaign, &message, &replay);
+            return Outcome {
+                position,
+                index,
+                seed,
+                validity: Validity::Invalid,
+                checks: vec![PANIC_CHECK.to_string()],
+                ops: 0,
+                events: 0,
+                simulated_ns: 0,
+                artifact: Some(artifact),
+            };
+        }
+    };
+    let stats = result.stats();
+    let artifact =
+        is_failure(&result.verdict).then(|| ArtifactFiles::render(&result, campaign, &replay));
     Outcome {
+        position,
         index,
         seed,
         validity: result.verdict.validity,
@@ -117,9 +157,20 @@ fn run_one(job: Job<'_>, index: u64) -> Outcome {
     }
 }
 
-fn worker(job: Job<'_>, jobs: Receiver<u64>, outcomes: Sender<Outcome>) {
-    for index in jobs {
-        let outcome = run_one(job, index);
+/// The text a panic carried.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+fn worker(job: Job<'_>, jobs: Receiver<(u64, u64)>, outcomes: Sender<Outcome>) {
+    for (position, index) in jobs {
+        let outcome = run_one(job, position, index);
         if outcomes.send(outcome).is_err() {
             return;
         }
@@ -134,74 +185,207 @@ pub fn run_campaign(
     system: &dyn SystemUnderTest,
     observer: &mut dyn Observer,
 ) -> io::Result<CampaignReport> {
+    run_campaign_with(config, system, observer, Controls::default())
+}
+
+/// Runs (or, with a checkpoint, continues) a campaign of `system`.
+///
+/// Outcomes are folded into the report in trial order, whatever order
+/// the workers finish them in, so the report — which failures get an
+/// artifact under the cap included — is the same at any thread count,
+/// and a checkpoint is exactly "the first N trials". The report is
+/// checkpointed to `OUT/report.json` (status `running`) about once a
+/// second; the caller writes the final one.
+pub fn run_campaign_with(
+    config: &CampaignConfig,
+    system: &dyn SystemUnderTest,
+    observer: &mut dyn Observer,
+    controls: Controls<'_>,
+) -> io::Result<CampaignReport> {
     let started = Instant::now();
-    let shard = config.shard;
-    let mut report = CampaignReport::new(config.seed, config.trials, config.trial, shard);
-    let planned = config.trials.map(|trials| shard.trials_of(trials));
+    prepare_out_dir(&config.out_dir, controls.resume.is_some())?;
+    let mut run = Run::new(config, system, controls.resume);
     let threads = config.threads.max(1);
-    let (job_sender, jobs) = bounded::<u64>(threads * 2);
+    let (job_sender, jobs) = bounded::<(u64, u64)>(threads * 2);
     let (outcome_sender, outcomes) = bounded::<Outcome>(threads * 2);
-    let mut first_error: Option<io::Error> = None;
-    let job = Job {
-        config: &config.trial,
-        system,
-        campaign_seed: config.seed,
-        out_dir: &config.out_dir,
-    };
+    let job = run.job;
     thread::scope(|scope| {
         for _ in 0..threads {
             let (jobs, outcomes) = (jobs.clone(), outcome_sender.clone());
             scope.spawn(move || worker(job, jobs, outcomes));
         }
         drop((jobs, outcome_sender));
-
-        let out_of_time = || {
-            config
-                .time_limit
-                .is_some_and(|limit| started.elapsed() >= limit)
-        };
-        let mut dispatched: u64 = 0;
-        let mut received: u64 = 0;
         let mut job_sender = Some(job_sender);
         loop {
-            // Keep the workers fed until the plan or the clock says stop.
+            // Keep the workers fed until the plan, the clock or a signal
+            // says stop.
             while let Some(sender) = job_sender.as_ref() {
-                let more = planned.is_none_or(|planned| dispatched < planned)
-                    && !out_of_time()
-                    && first_error.is_none();
-                if !more {
+                let stopped_by = run.stop_reason(started, controls.stop);
+                if stopped_by.is_some() || run.error.is_some() {
+                    run.stopped_by = stopped_by;
                     job_sender = None; // closing the channel lets workers finish
                     break;
                 }
-                if sender.try_send(shard.campaign_index(dispatched)).is_err() {
+                let position = run.dispatched;
+                let index = config.shard.campaign_index(position);
+                if sender.try_send((position, index)).is_err() {
                     break; // full: collect an outcome first
                 }
-                dispatched += 1;
+                run.dispatched += 1;
             }
-            if received == dispatched && job_sender.is_none() {
+            if run.received == run.dispatched && job_sender.is_none() {
                 break;
             }
             let Ok(outcome) = outcomes.recv() else {
                 break;
             };
-            received += 1;
-            if let Err(err) = record(&mut report, outcome, job, observer) {
-                first_error.get_or_insert(err);
-            }
-            report.set_elapsed(started.elapsed().as_secs_f64());
-            observer.trial_done(&report, started.elapsed());
+            run.receive(outcome, observer);
+            run.report.set_elapsed(run.elapsed_before + started.elapsed().as_secs_f64());
+            run.checkpoint_if_due();
+            observer.trial_done(&run.report, started.elapsed());
         }
     });
-    if let Some(err) = first_error {
-        return Err(err);
+    run.finish(started)
+}
+
+/// Removes what a killed run may have left half-made (staging folders and
+/// temporary files, named `.NAME.tmp-PID`), and, for a fresh campaign,
+/// the failures of an earlier one: a report never mixes two runs.
+fn prepare_out_dir(out_dir: &Path, resuming: bool) -> io::Result<()> {
+    std::fs::create_dir_all(out_dir)?;
+    let failures = out_dir.join("failures");
+    if !resuming && failures.exists() {
+        std::fs::remove_dir_all(&failures)?;
     }
-    report.failures.sort_by_key(|failure| failure.index);
-    report.set_elapsed(started.elapsed().as_secs_f64());
-    Ok(report)
+    for directory in [out_dir.to_path_buf(), failures] {
+        let Ok(entries) = std::fs::read_dir(&directory) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                let path = entry.path();
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The state of a running campaign on the collecting thread.
+struct Run<'a> {
+    config: &'a CampaignConfig,
+    job: Job<'a>,
+    report: CampaignReport,
+    /// Trials of this shard handed to workers, and outcomes received.
+    dispatched: u64,
+    received: u64,
+    /// Outcomes that arrived before an earlier trial's, by position.
+    waiting: BTreeMap<u64, Outcome>,
+    /// Trials folded into the report: positions `0..folded`.
+    folded: u64,
+    planned: Option<u64>,
+    stopped_by: Option<Status>,
+    error: Option<io::Error>,
+    elapsed_before: f64,
+    last_checkpoint: Instant,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        config: &'a CampaignConfig,
+        system: &'a dyn SystemUnderTest,
+        resume: Option<CampaignReport>,
+    ) -> Run<'a> {
+        let mut report = resume.unwrap_or_else(|| {
+            CampaignReport::new(config.seed, config.trials, config.trial, config.shard)
+        });
+        report.status = Status::Running;
+        report.max_failures = config.max_failures;
+        let folded = report.trials[0].count;
+        Run {
+            config,
+            job: Job {
+                config: &config.trial,
+                system,
+                campaign_seed: config.seed,
+                out_dir: &config.out_dir,
+            },
+            elapsed_before: report.elapsed_sec,
+            report,
+            dispatched: folded,
+            received: folded,
+            waiting: BTreeMap::new(),
+            folded,
+            planned: config.trials.map(|trials| config.shard.trials_of(trials)),
+            stopped_by: None,
+            error: None,
+            last_checkpoint: Instant::now(),
+        }
+    }
+
+    /// Why no further trial should start, if none should.
+    fn stop_reason(&self, started: Instant, stop: Option<&AtomicBool>) -> Option<Status> {
+        if stop.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
+            return Some(Status::Interrupted);
+        }
+        if self.planned.is_some_and(|planned| self.dispatched >= planned) {
+            return Some(Status::Complete);
+        }
+        let out_of_time = self
+            .config
+            .time_limit
+            .is_some_and(|limit| started.elapsed() >= limit);
+        match (out_of_time, self.planned) {
+            (true, Some(_)) => Some(Status::TimeLimit),
+            (true, None) => Some(Status::Complete),
+            (false, _) => None,
+        }
+    }
+
+    /// Takes an outcome, and folds every outcome that is now next in line.
+    fn receive(&mut self, outcome: Outcome, observer: &mut dyn Observer) {
+        self.received += 1;
+        self.waiting.insert(outcome.position, outcome);
+        while let Some(outcome) = self.waiting.remove(&self.folded) {
+            self.folded += 1;
+            if let Err(err) = record(&mut self.report, outcome, self.job, observer) {
+                self.error.get_or_insert(err);
+            }
+        }
+    }
+
+    fn checkpoint_if_due(&mut self) {
+        if self.last_checkpoint.elapsed() < CHECKPOINT_EVERY {
+            return;
+        }
+        self.last_checkpoint = Instant::now();
+        if let Err(err) = self.write_checkpoint() {
+            self.error.get_or_insert(err);
+        }
+    }
+
+    fn write_checkpoint(&self) -> io::Result<()> {
+        let path = self.config.out_dir.join("report.json");
+        write_atomically(&path, &to_pretty_json(&self.report))
+    }
+
+    fn finish(mut self, started: Instant) -> io::Result<CampaignReport> {
+        if let Some(err) = self.error.take() {
+            let _ = self.write_checkpoint();
+            return Err(err);
+        }
+        debug_assert!(self.waiting.is_empty(), "every outcome folded");
+        self.report.status = self.stopped_by.unwrap_or(Status::Complete);
+        self.report.failures.sort_by_key(|failure| failure.index);
+        self.report
+            .set_elapsed(self.elapsed_before + started.elapsed().as_secs_f64());
+        Ok(self.report)
+    }
 }
 
 /// Adds one trial's outcome to the report, writing its artifact first if
-/// it failed.
+/// it failed and the cap leaves room.
 fn record(
     report: &mut CampaignReport,
     outcome: Outcome,
@@ -223,11 +407,15 @@ fn record(
     let Some(artifact) = outcome.artifact else {
         return Ok(());
     };
-    let directory = failure_dir(job.out_dir, outcome.seed);
-    artifact.write_to(&directory)?;
     for check in &outcome.checks {
         *report.failures_per_check.entry(check.clone()).or_default() += 1;
     }
+    if !report.has_room_for_failures() {
+        report.failures_not_written += 1;
+        return Ok(());
+    }
+    let directory = failure_dir(job.out_dir, outcome.seed);
+    artifact.write_to(&directory)?;
     let entry = FailureEntry {
         index: outcome.index,
         seed: outcome.seed,

@@ -192,6 +192,10 @@ pub struct CampaignArgs {
     /// Print the final report as JSON on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Write at most this many failure artifacts (0: no cap); later
+    /// failures are counted exactly but not written.
+    #[arg(long, default_value_t = crate::campaign::DEFAULT_MAX_FAILURES)]
+    pub max_failures: u64,
     /// The trials' configuration.
     #[command(flatten)]
     pub trial: TrialArgs,

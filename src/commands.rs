@@ -55,6 +55,7 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
         shard,
         trial,
         out_dir: args.out.clone(),
+        max_failures: args.max_failures,
     };
     let mut progress = Progress::new(args.quiet, trials.map(|t| shard.trials_of(t)));
     let outcome = run_campaign(&config, &crate::system::BuiltIn, &mut progress);

@@ -76,6 +76,7 @@ impl Campaign {
                 ..TrialConfig::default()
             },
             out_dir,
+            max_failures: crate::campaign::DEFAULT_MAX_FAILURES,
         };
         Campaign { config, test_name }
     }

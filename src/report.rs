@@ -127,6 +127,35 @@ pub struct FailureEntry {
     pub replay: String,
 }
 
+/// How far a campaign got.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Still running: this report is a checkpoint (`campaign --resume`
+    /// continues from it). A report left in this state was killed.
+    Running,
+    /// Every planned trial ran (or, with only a time limit, the limit
+    /// ended it as planned).
+    #[default]
+    Complete,
+    /// Cut short by `--time-limit` before every planned trial ran.
+    TimeLimit,
+    /// Stopped by SIGINT or SIGTERM; `campaign --resume` continues it.
+    Interrupted,
+}
+
+impl Status {
+    /// The phrase for summaries.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Status::Running => "still running (or killed): resume it with campaign --resume",
+            Status::Complete => "complete",
+            Status::TimeLimit => "cut short by its time limit",
+            Status::Interrupted => "interrupted: resume it with campaign --resume",
+        }
+    }
+}
+
 /// `report.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CampaignReport {
@@ -158,8 +187,18 @@ pub struct CampaignReport {
     pub simulated_seconds_per_sec: f64,
     /// For each check, how many trials failed it.
     pub failures_per_check: BTreeMap<String, u64>,
-    /// Every failing trial, by campaign index.
+    /// Every failing trial, by campaign index, up to `max_failures` (the
+    /// counts above stay exact).
     pub failures: Vec<FailureEntry>,
+    /// How far the campaign got.
+    #[serde(default)]
+    pub status: Status,
+    /// Most failure artifacts written (0: no cap).
+    #[serde(default)]
+    pub max_failures: u64,
+    /// Failing trials counted but not written, past `max_failures`.
+    #[serde(default)]
+    pub failures_not_written: u64,
 }
 
 impl CampaignReport {
@@ -190,7 +229,15 @@ impl CampaignReport {
             simulated_seconds_per_sec: 0.0,
             failures_per_check: BTreeMap::new(),
             failures: Vec::new(),
+            status: Status::Running,
+            max_failures: 0,
+            failures_not_written: 0,
         }
+    }
+
+    /// True while another failure artifact may be written.
+    pub fn has_room_for_failures(&self) -> bool {
+        self.max_failures == 0 || (self.failures.len() as u64) < self.max_failures
     }
 
     /// Recomputes the rates from the totals and `elapsed_sec`.
@@ -280,6 +327,10 @@ impl CampaignReport {
             *self.failures_per_check.entry(check).or_default() += count;
         }
         self.failures.extend(other.failures);
+        self.failures_not_written += other.failures_not_written;
+        if other.status != Status::Complete {
+            self.status = other.status;
+        }
         Ok(())
     }
 

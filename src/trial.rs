@@ -141,6 +141,14 @@ impl TrialSpec {
     }
 }
 
+/// The check a trial fails when the world stopped it at its event budget:
+/// the system flooded itself (a livelock) instead of letting time pass.
+pub const EVENT_BUDGET_CHECK: &str = "event-budget";
+
+/// The check a trial fails when the system, the world or the checker
+/// panicked while running it.
+pub const PANIC_CHECK: &str = "panic";
+
 /// The result of one check kind in a trial.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
@@ -166,6 +174,16 @@ pub struct TrialVerdict {
 }
 
 impl TrialVerdict {
+    /// Adds a failed check of its own kind (one the three reports do not
+    /// cover, such as an exhausted event budget).
+    pub fn fail(&mut self, check: &str, validity: Validity) {
+        self.failed_checks.push(CheckResult {
+            check: check.to_string(),
+            validity,
+        });
+        self.validity = self.validity.and(validity);
+    }
+
     fn new(
         safety: SafetyReport,
         linearizability: linearizability::Report,
@@ -218,7 +236,10 @@ impl TrialResult {
     /// Runs and checks a trial of `system`.
     pub fn of_system(spec: TrialSpec, system: &dyn SystemUnderTest) -> TrialResult {
         let output = system.run(&spec);
-        let verdict = spec.check(&output.history, &output.trace);
+        let mut verdict = spec.check(&output.history, &output.trace);
+        if output.stats.event_budget_exhausted {
+            verdict.fail(EVENT_BUDGET_CHECK, Validity::Invalid);
+        }
         TrialResult {
             spec,
             output,

@@ -85,6 +85,13 @@ pub struct WorldConfig {
     pub clients: ClientConfig,
     /// Trial phases.
     pub timeline: Timeline,
+    /// Most events a trial may process before the world stops it: a
+    /// system that floods itself (a timer re-armed at zero delay, messages
+    /// that beget more messages) would otherwise never reach the end of
+    /// virtual time. 0 means the default of
+    /// [`WorldConfig::DEFAULT_EVENTS_PER_SIMULATED_MS`] per simulated ms.
+    #[serde(default)]
+    pub max_events: u64,
 }
 
 impl Default for WorldConfig {
@@ -97,6 +104,7 @@ impl Default for WorldConfig {
             network: NetworkConfig::default(),
             clients: ClientConfig::default(),
             timeline: Timeline::default(),
+            max_events: 0,
         }
     }
 }
@@ -116,6 +124,9 @@ pub struct WorldStats {
     pub ops_invoked: u64,
     /// Virtual time simulated, in nanoseconds.
     pub simulated_ns: u64,
+    /// The trial was stopped at its event budget before its end.
+    #[serde(default)]
+    pub event_budget_exhausted: bool,
 }
 
 /// What a trial produced.
@@ -222,6 +233,8 @@ pub struct World<W: Workload, R: Replica> {
     pub(crate) nodes: Vec<NodeSlot<R>>,
     /// The buffer every step writes its answer into, reused.
     pub(crate) actions: Actions<R::Message>,
+    /// Events processed before the world stops the trial.
+    pub(crate) event_budget: u64,
     pub(crate) network: Network,
     pub(crate) network_rng: Pcg32,
     pub(crate) clients: Vec<Client>,
@@ -269,6 +282,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             timers: Timers::new(size as usize, R::TIMERS, config.clients.count as usize),
             nodes: Vec::with_capacity(size as usize),
             actions: Actions::default(),
+            event_budget: config.event_budget(),
             network: Network::new(config.network, size),
             network_rng: stream(seed, Concern::Network),
             clients: Vec::new(),
@@ -319,6 +333,11 @@ impl<W: Workload, R: Replica> World<W, R> {
             };
             if next.0 > until_ns {
                 break;
+            }
+            if self.stats.events >= self.event_budget {
+                self.stats.event_budget_exhausted = true;
+                self.now_ns = next.0;
+                return;
             }
             debug_assert!(next.0 >= self.now_ns, "time never goes backwards");
             self.now_ns = next.0;
@@ -704,6 +723,19 @@ impl<W: Workload, R: Replica> World<W, R> {
 }
 
 impl WorldConfig {
+    /// The event budget when none is set: a default trial processes about
+    /// 0.5 events per simulated millisecond, so this leaves three orders of
+    /// magnitude of room and still ends a flood in seconds.
+    pub const DEFAULT_EVENTS_PER_SIMULATED_MS: u64 = 1_000;
+
+    /// The events a trial may process (see [`WorldConfig::max_events`]).
+    pub fn event_budget(&self) -> u64 {
+        match self.max_events {
+            0 => self.timeline.end_ms.max(1) * Self::DEFAULT_EVENTS_PER_SIMULATED_MS,
+            budget => budget,
+        }
+    }
+
     /// Checks every part of the configuration.
     pub fn validate(&self) -> Result<(), String> {
         self.cluster.validate()?;
