@@ -488,18 +488,23 @@ impl FieldError {
         }
     }
 
-    /// The same error, one level deeper in a document: `prefix.path`.
+    /// The same error, one level deeper in a document: `prefix.path` (or
+    /// `prefix` for an error about the whole value).
     pub fn under(self, prefix: &str) -> FieldError {
-        FieldError {
-            path: format!("{prefix}.{}", self.path),
-            ..self
-        }
+        let path = match self.path.is_empty() {
+            true => prefix.to_string(),
+            false => format!("{prefix}.{}", self.path),
+        };
+        FieldError { path, ..self }
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        match self.path.is_empty() {
+            true => f.write_str(&self.message),
+            false => write!(f, "{}: {}", self.path, self.message),
+        }
     }
 }
 
