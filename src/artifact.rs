@@ -387,6 +387,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::rename(&temporary, path)
 }
 
+/// Makes sure `directory` exists and a file can be created in it, by
+/// creating and removing one: what a campaign checks before its first
+/// trial rather than after its last.
+pub fn check_writable_dir(directory: &Path) -> io::Result<()> {
+    fs::create_dir_all(directory)?;
+    let probe = directory.join(format!(".raftstorm-probe-{}", std::process::id()));
+    fs::File::create(&probe)?;
+    fs::remove_file(&probe)
+}
+
 /// The files of one failure artifact, rendered.
 pub struct ArtifactFiles {
     /// `trial.json`.

@@ -12,7 +12,7 @@ use crate::cli::{
 };
 use crate::explain;
 use crate::progress::Progress;
-use crate::report::{exit_code, CampaignReport, Shard};
+use crate::report::{exit_code, worse, CampaignReport, Shard, StopReason};
 use crate::trial::{TrialResult, TrialSpec};
 use checker::linearizability::{self, Budget, ModelKind, ModelSpec, Options};
 use checker::Validity;
@@ -56,21 +56,39 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
         trial,
         out_dir: args.out.clone(),
     };
+    // Found now, not after the last trial: an --out that cannot hold the
+    // artifacts and the report would throw the whole campaign away.
+    artifact::check_writable_dir(&args.out).map_err(|err| {
+        UsageError(format!(
+            "--out {}: cannot write there: {err}",
+            args.out.display()
+        ))
+    })?;
     let mut progress = Progress::new(args.quiet, trials.map(|t| shard.trials_of(t)));
     let outcome = run_campaign(&config, &mut progress);
     progress.finish();
-    let report = outcome.map_err(|err| {
+    let mut report = outcome.map_err(|err| {
         UsageError(format!(
             "cannot write a failure artifact under {}: {err}",
             args.out.display()
         ))
     })?;
+    // run_campaign stops short of its plan only when the time limit runs
+    // out (an artifact it cannot write is an error, above).
+    report.finish(StopReason::TimeLimit);
     let report_path = args.out.join("report.json");
-    artifact::write_atomically(&report_path, &artifact::to_pretty_json(&report))
-        .map_err(|err| UsageError(format!("{}: cannot write: {err}", report_path.display())))?;
+    let mut code = report.exit_code();
+    // A file that cannot be written is reported, but never hides a worse
+    // verdict: a violation still exits 1.
+    let mut write = |path: &Path, bytes: &[u8]| {
+        if let Err(err) = artifact::write_atomically(path, bytes) {
+            eprintln!("raftstorm: {}: cannot write: {err}", path.display());
+            code = worse(code, EXIT_USAGE);
+        }
+    };
+    write(&report_path, &artifact::to_pretty_json(&report));
     if let Some(junit) = &args.junit {
-        artifact::write_atomically(junit, report.junit_xml(&bench::check_names()).as_bytes())
-            .map_err(|err| UsageError(format!("{}: cannot write: {err}", junit.display())))?;
+        write(junit, report.junit_xml(&bench::check_names()).as_bytes());
     }
     if args.json {
         println!(
@@ -80,7 +98,10 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
     } else if !args.quiet {
         print!("{}", campaign_summary(&report, &report_path));
     }
-    Ok(report.exit_code())
+    if let Some(shortfall) = report.shortfall().filter(|_| args.quiet || args.json) {
+        eprintln!("raftstorm: incomplete: {shortfall}");
+    }
+    Ok(code)
 }
 
 /// The human summary printed after a campaign.
@@ -123,9 +144,16 @@ pub fn campaign_summary(report: &CampaignReport, report_path: &Path) -> String {
             );
         }
     }
+    if let Some(shortfall) = report.shortfall() {
+        let _ = writeln!(text, "  INCOMPLETE: {shortfall}");
+    }
+    let incomplete = match report.shortfall() {
+        Some(_) => " (incomplete)",
+        None => "",
+    };
     let _ = writeln!(
         text,
-        "verdict: {}; report: {}",
+        "verdict: {}{incomplete}; report: {}",
         report.validity,
         report_path.display()
     );
@@ -356,13 +384,12 @@ fn file_verdict_text(verdict: &FileVerdict) -> String {
 pub fn merge(args: MergeArgs) -> CommandResult {
     let mut reports = Vec::new();
     for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| UsageError(format!("{}: cannot read: {err}", path.display())))?;
-        let report: CampaignReport = serde_json::from_str(&text)
-            .map_err(|err| UsageError(artifact::json_error(path, &err).0))?;
-        reports.push((path.display().to_string(), report));
+        reports.push((path.display().to_string(), read_report(path)?));
     }
     let merged = CampaignReport::merge(reports).map_err(UsageError)?;
+    if let Some(shortfall) = merged.shortfall().filter(|_| args.out.is_none()) {
+        eprintln!("raftstorm: incomplete: {shortfall}");
+    }
     let json = artifact::to_pretty_json(&merged);
     match &args.out {
         Some(out) => {
@@ -373,6 +400,18 @@ pub fn merge(args: MergeArgs) -> CommandResult {
         None => print!("{}", String::from_utf8_lossy(&json)),
     }
     Ok(merged.exit_code())
+}
+
+/// Reads a `report.json` as it streams in (bounded, so an endless file is
+/// an error) and validates it.
+fn read_report(path: &Path) -> Result<CampaignReport, UsageError> {
+    let reader = artifact::open_limited(path, artifact::MAX_REPORT_FILE_BYTES)?;
+    let report: CampaignReport = serde_json::from_reader(std::io::BufReader::new(reader))
+        .map_err(|err| UsageError(artifact::json_read_error(path, &err).0))?;
+    report
+        .validate()
+        .map_err(|err| UsageError(format!("{}: {err}", path.display())))?;
+    Ok(report)
 }
 
 // ---- bench -------------------------------------------------------------------
