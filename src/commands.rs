@@ -18,6 +18,7 @@ use checker::linearizability::{self, Budget, ModelKind, ModelSpec, Options};
 use checker::Validity;
 use histories::format::{self, Format};
 use histories::Value;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -278,7 +279,21 @@ struct FileVerdict {
     validity: Validity,
     ops: usize,
     check_ms: f64,
+    /// Whether `[k v]` values were split into keys (`--independent`).
+    independent: bool,
+    /// Each key's verdict, as Jepsen's independent checker gives them
+    /// (`:results`), by the key's EDN form; empty for a single register.
+    results: BTreeMap<String, KeyVerdict>,
+    /// The keys that are not valid (Jepsen's `:failures`).
+    failures: Vec<String>,
     report: linearizability::Report,
+}
+
+/// One key's verdict in [`FileVerdict::results`].
+#[derive(serde::Serialize)]
+struct KeyVerdict {
+    validity: Validity,
+    ops: usize,
 }
 
 /// `raftstorm check`.
@@ -308,7 +323,7 @@ pub fn check(args: CheckArgs) -> CommandResult {
         );
     }
     if input_errors > 0 {
-        return Ok(EXIT_USAGE);
+        return Ok(worse(exit_code(combined), EXIT_USAGE));
     }
     Ok(exit_code(combined))
 }
@@ -318,21 +333,32 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         FormatChoice::Fixed(format) => Some(format),
         FormatChoice::Auto => None,
     };
-    let parsed = format::read_path(path, format).map_err(|err| UsageError(err.to_string()))?;
+    let mut parsed = format::read_path(path, format).map_err(|err| UsageError(err.to_string()))?;
+    if args.independent {
+        if format::split_independent(&mut parsed.history) == 0 {
+            eprintln!(
+                "raftstorm: warning: {}: --independent, but no value is a [k v] tuple",
+                path.display()
+            );
+        }
+    } else if looks_independent(&parsed.history) {
+        eprintln!(
+            "raftstorm: warning: {}: every client value is a [k v] tuple, as jepsen.independent \
+             writes them; they are checked as values of one register (pass --independent for a \
+             verdict per key)",
+            path.display()
+        );
+    }
     let operations = parsed
         .operations()
         .map_err(|err| UsageError(err.to_string()))?;
-    let detected = match format {
-        Some(format) => format,
-        None => {
-            let text = std::fs::read_to_string(path).unwrap_or_default();
-            format::detect(&path.display().to_string(), &text)
-        }
-    };
+    if operations.is_empty() {
+        return Err(UsageError(no_operations(path, &parsed)));
+    }
     let init = args
         .init
         .clone()
-        .unwrap_or_else(|| default_init(args.model, detected));
+        .unwrap_or_else(|| default_init(args.model, parsed.format));
     let options = Options::new(ModelSpec::new(args.model).with_init(init))
         .with_budget(Budget {
             max_time: args.time_limit,
@@ -341,14 +367,77 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         .with_threads(default_threads());
     let report = linearizability::check_operations(&operations, &options)
         .map_err(|err| UsageError(format!("{}: {err}", path.display())))?;
+    let keyed = report.keys.iter().filter(|key| key.key.is_some());
+    let results: BTreeMap<String, KeyVerdict> = keyed
+        .map(|key| {
+            let verdict = KeyVerdict {
+                validity: key.validity,
+                ops: key.ops,
+            };
+            (linearizability::key_label(key.key.as_ref()), verdict)
+        })
+        .collect();
+    let failures = report
+        .failed_keys()
+        .filter(|key| key.key.is_some())
+        .map(|key| linearizability::key_label(key.key.as_ref()))
+        .collect();
     Ok(FileVerdict {
         file: path.display().to_string(),
-        format: detected.name().to_string(),
+        format: parsed.format.name().to_string(),
         validity: report.validity,
         ops: operations.len(),
         check_ms: report.stats.elapsed_ns as f64 / 1e6,
+        independent: args.independent,
+        results,
+        failures,
         report,
     })
+}
+
+/// Why a file with nothing to check is an error, not a pass: an empty
+/// file checked nothing, and a non-empty one that yields nothing was not
+/// in the format it was read as.
+fn no_operations(path: &Path, parsed: &format::Parsed) -> String {
+    let file = path.display();
+    let name = parsed.format.name();
+    let records = parsed.history.len();
+    if records > 0 {
+        return format!(
+            "{file}: no client operations to check: its {records} {name} records are all the nemesis's"
+        );
+    }
+    match std::fs::metadata(path).map(|meta| meta.len()) {
+        Ok(0) => format!("{file}: no operations to check: the file is empty"),
+        _ => format!(
+            "{file}:1:1: no operations to check: nothing in the file is a {name} record, so the format \
+             does not match; name the right one with --format (jsonl, edn, porcupine-etcd, porcupine-kv)"
+        ),
+    }
+}
+
+/// True when every completed or invoked client value (info completions
+/// aside, which often carry none) is a two-element list and some of them
+/// are reads or writes: the shape of a jepsen.independent history. A plain
+/// cas register's cas values are pairs too, but its reads and writes are
+/// not.
+fn looks_independent(history: &histories::History) -> bool {
+    use histories::{Function, OpType};
+    let mut values = history
+        .client_ops()
+        .filter(|op| op.kind != OpType::Info && op.key.is_none())
+        .peekable();
+    if values.peek().is_none() {
+        return false;
+    }
+    let mut plain_function = false;
+    for op in values {
+        if op.value.as_pair().is_none() {
+            return false;
+        }
+        plain_function |= matches!(op.f, Function::Read | Function::Write);
+    }
+    plain_function
 }
 
 /// The initial value a model starts from when `--init` is not given:
@@ -370,6 +459,19 @@ fn file_verdict_text(verdict: &FileVerdict) -> String {
         "{}: {word} ({}, {}, {} ops, {:.1} ms)\n",
         verdict.file, verdict.report.model, verdict.format, verdict.ops, verdict.check_ms
     );
+    if verdict.independent {
+        for (key, result) in &verdict.results {
+            let word = match result.validity {
+                Validity::Valid => "linearizable",
+                Validity::Invalid => "NOT linearizable",
+                Validity::Unknown => "unknown",
+            };
+            let _ = writeln!(text, "  key {key}: {word} ({} ops)", result.ops);
+        }
+        if !verdict.failures.is_empty() {
+            let _ = writeln!(text, "  failures: [{}]", verdict.failures.join(" "));
+        }
+    }
     if verdict.validity != Validity::Valid {
         for line in verdict.report.to_string().lines() {
             let _ = writeln!(text, "  {line}");

@@ -129,6 +129,8 @@ impl FromStr for Format {
 pub struct Parsed {
     /// The file name the caller gave, for messages.
     pub file: String,
+    /// The format it was read in (given, or detected).
+    pub format: Format,
     /// The records, `history.ops[i].index == i`.
     pub history: History,
     /// `positions[i]` is where record `i` starts in the file. (A record the
@@ -228,6 +230,7 @@ pub fn parse(text: &str, file: &str, format: Format) -> Result<Parsed, ParseErro
         .collect();
     Ok(Parsed {
         file: file.to_string(),
+        format,
         history: History::new(records.ops),
         positions,
     })
