@@ -449,23 +449,24 @@ fn default_init(model: ModelKind, format: Format) -> Value {
     }
 }
 
-fn file_verdict_text(verdict: &FileVerdict) -> String {
-    let word = match verdict.validity {
+/// How `check` words a verdict.
+fn verdict_word(validity: Validity) -> &'static str {
+    match validity {
         Validity::Valid => "linearizable",
         Validity::Invalid => "NOT linearizable",
         Validity::Unknown => "unknown",
-    };
+    }
+}
+
+fn file_verdict_text(verdict: &FileVerdict) -> String {
+    let word = verdict_word(verdict.validity);
     let mut text = format!(
         "{}: {word} ({}, {}, {} ops, {:.1} ms)\n",
         verdict.file, verdict.report.model, verdict.format, verdict.ops, verdict.check_ms
     );
     if verdict.independent {
         for (key, result) in &verdict.results {
-            let word = match result.validity {
-                Validity::Valid => "linearizable",
-                Validity::Invalid => "NOT linearizable",
-                Validity::Unknown => "unknown",
-            };
+            let word = verdict_word(result.validity);
             let _ = writeln!(text, "  key {key}: {word} ({} ops)", result.ops);
         }
         if !verdict.failures.is_empty() {
