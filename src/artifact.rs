@@ -6,6 +6,7 @@
 //! whole.
 
 use crate::explain;
+use crate::report::CampaignReport;
 use crate::trial::{TrialConfig, TrialResult, TrialSpec, TrialVerdict};
 use nemesis::{FieldError, MAX_TRIAL_MS};
 use serde::{Deserialize, Serialize};
@@ -167,9 +168,14 @@ pub fn json_read_error(path: &Path, err: &serde_json::Error) -> InputError {
 /// Reads and validates a `trial.json`: its layout, then every field the
 /// simulation would trust (see [`validate_trial`]).
 pub fn read_trial_file(path: &Path) -> Result<TrialFile, InputError> {
-    let bytes = read_limited(path, MAX_TRIAL_FILE_BYTES)?;
+    parse_trial_file(&read_limited(path, MAX_TRIAL_FILE_BYTES)?, path)
+}
+
+/// Parses and validates the bytes of a `trial.json`; `path` names it in
+/// errors.
+pub fn parse_trial_file(bytes: &[u8], path: &Path) -> Result<TrialFile, InputError> {
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|err| json_error(path, &err))?;
+        serde_json::from_slice(bytes).map_err(|err| json_error(path, &err))?;
     let tool = value.get("tool").and_then(|v| v.as_str());
     if tool != Some("raftstorm") {
         return Err(InputError(format!(
@@ -191,7 +197,7 @@ pub fn read_trial_file(path: &Path) -> Result<TrialFile, InputError> {
             path.display()
         )));
     }
-    let file: TrialFile = serde_json::from_slice(&bytes).map_err(|err| json_error(path, &err))?;
+    let file: TrialFile = serde_json::from_slice(bytes).map_err(|err| json_error(path, &err))?;
     if file.format != TRIAL_FORMAT {
         return Err(InputError(format!(
             "{}: format: expected trial.json format {TRIAL_FORMAT}, found format {}",
@@ -350,6 +356,24 @@ fn config_bounds(config: &TrialConfig) -> [(&'static str, u64, u64, u64); 26] {
         ),
         ("checker.settle_ms", config.checker.settle_ms, 0, ms),
     ]
+}
+
+/// Reads a `report.json` (a shard's, to merge) as it streams in, bounded
+/// by [`MAX_REPORT_FILE_BYTES`], and validates it.
+pub fn read_report_file(path: &Path) -> Result<CampaignReport, InputError> {
+    let reader = open_limited(path, MAX_REPORT_FILE_BYTES)?;
+    read_report(io::BufReader::new(reader), path)
+}
+
+/// Parses and validates a `report.json` from `reader`; `path` names it in
+/// errors.
+pub fn read_report(reader: impl io::Read, path: &Path) -> Result<CampaignReport, InputError> {
+    let report: CampaignReport =
+        serde_json::from_reader(reader).map_err(|err| json_read_error(path, &err))?;
+    report
+        .validate()
+        .map_err(|err| InputError(format!("{}: {err}", path.display())))?;
+    Ok(report)
 }
 
 /// Serializes items as JSON Lines.

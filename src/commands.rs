@@ -487,7 +487,10 @@ fn file_verdict_text(verdict: &FileVerdict) -> String {
 pub fn merge(args: MergeArgs) -> CommandResult {
     let mut reports = Vec::new();
     for path in &args.reports {
-        reports.push((path.display().to_string(), read_report(path)?));
+        reports.push((
+            path.display().to_string(),
+            artifact::read_report_file(path)?,
+        ));
     }
     let merged = CampaignReport::merge(reports).map_err(UsageError)?;
     if let Some(shortfall) = merged.shortfall().filter(|_| args.out.is_none()) {
@@ -503,18 +506,6 @@ pub fn merge(args: MergeArgs) -> CommandResult {
         None => print!("{}", String::from_utf8_lossy(&json)),
     }
     Ok(merged.exit_code())
-}
-
-/// Reads a `report.json` as it streams in (bounded, so an endless file is
-/// an error) and validates it.
-fn read_report(path: &Path) -> Result<CampaignReport, UsageError> {
-    let reader = artifact::open_limited(path, artifact::MAX_REPORT_FILE_BYTES)?;
-    let report: CampaignReport = serde_json::from_reader(std::io::BufReader::new(reader))
-        .map_err(|err| UsageError(artifact::json_read_error(path, &err).0))?;
-    report
-        .validate()
-        .map_err(|err| UsageError(format!("{}: {err}", path.display())))?;
-    Ok(report)
 }
 
 // ---- bench -------------------------------------------------------------------
