@@ -724,6 +724,79 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_missing_shards_or_a_run_cut_short_is_incomplete_and_exits_4() {
+        let shard = |index| Shard { index, count: 4 };
+        let partial = CampaignReport::merge(vec![
+            ("a".into(), report_of(shard(0), 3, &[])),
+            ("b".into(), report_of(shard(2), 2, &[])),
+        ])
+        .unwrap();
+        assert_eq!(partial.missing_shards, [1, 3]);
+        assert_eq!(partial.exit_code(), EXIT_INCOMPLETE);
+        assert_eq!(
+            partial.shortfall().unwrap(),
+            "2 of 4 shards merged, missing 1/4, 3/4; 5 of 9 requested trials ran, 4 never did"
+        );
+        let mut cut = report_of(Shard::WHOLE, 4, &[]);
+        cut.finish(StopReason::TimeLimit);
+        assert_eq!(cut.stopped_by, Some(StopReason::TimeLimit));
+        assert_eq!(cut.exit_code(), EXIT_INCOMPLETE);
+        let mut violated = report_of(Shard::WHOLE, 4, &[2]);
+        violated.finish(StopReason::TimeLimit);
+        assert_eq!(
+            violated.exit_code(),
+            1,
+            "a violation outranks incompleteness"
+        );
+        let mut whole = report_of(Shard::WHOLE, 9, &[]);
+        whole.finish(StopReason::TimeLimit);
+        assert_eq!((whole.stopped_by, whole.exit_code()), (None, 0));
+    }
+
+    #[test]
+    fn exit_codes_combine_by_severity() {
+        let cases = [
+            (0, 3, 3),
+            (3, 4, 4),
+            (4, 2, 2),
+            (2, 1, 1),
+            (1, 2, 1),
+            (0, 0, 0),
+            (3, 0, 3),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(worse(a, b), expected, "worse({a}, {b})");
+            assert_eq!(worse(b, a), expected, "worse({b}, {a})");
+        }
+    }
+
+    #[test]
+    fn reports_read_from_files_are_validated_with_paths() {
+        type Edit = fn(&mut CampaignReport);
+        let cases: [(Edit, &str); 7] = [
+            (|r| r.shards.clear(), "shards"),
+            (|r| r.shards[0].count = 0, "shards[0].count"),
+            (|r| r.shards[0].index = 5, "shards[0].index"),
+            (|r| r.trials[0].step = 2, "trials[0]"),
+            (|r| r.totals.trials += 1, "totals.trials"),
+            (|r| r.validity = Validity::Valid, "validity"),
+            (
+                |r| r.config.world.cluster.cluster_size = 0,
+                "config.world.cluster.cluster_size",
+            ),
+        ];
+        let mut good = report_of(Shard::WHOLE, 9, &[4]);
+        good.totals.valid = 8;
+        good.totals.invalid = 1;
+        assert_eq!(good.validate(), Ok(()));
+        for (edit, path) in cases {
+            let mut report = good.clone();
+            edit(&mut report);
+            assert_eq!(report.validate().unwrap_err().path, path);
+        }
+    }
+
+    #[test]
     fn junit_has_a_case_per_check_and_failures_with_replay_commands() {
         let report = report_of(Shard::WHOLE, 9, &[3]);
         let xml = report.junit_xml(&["election-safety", "linearizability"]);
