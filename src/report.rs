@@ -579,7 +579,7 @@ impl CampaignReport {
                 ),
             ));
         }
-        if !(self.elapsed_sec >= 0.0) {
+        if self.elapsed_sec.is_nan() || self.elapsed_sec < 0.0 {
             return Err(FieldError::new(
                 "elapsed_sec",
                 "expected a non-negative number of seconds",

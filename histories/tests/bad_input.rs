@@ -567,7 +567,8 @@ fn files_are_bounded_and_checked_as_they_stream_in() {
     let mut late = vec![b' '; (1 << 16) - 1];
     late.extend_from_slice("é\n\n\u{e9}\u{e9}".as_bytes());
     late.push(0xff);
-    let cases: [(&str, Vec<u8>, u32, u32, &str, &str); 3] = [
+    type Case = (&'static str, Vec<u8>, u32, u32, &'static str, &'static str);
+    let cases: [Case; 3] = [
         (
             "endless-line",
             endless_line,

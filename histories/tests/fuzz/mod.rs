@@ -59,7 +59,7 @@ pub fn mutate(rng: &mut Pcg64, text: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
             0 => bytes.truncate(at),
             1 if at < bytes.len() => bytes[at] ^= 1 << rng.gen_range(0..8),
             2 if at < bytes.len() => bytes[at] = rng.gen(),
-            3 | 1 | 2 => {
+            1..=3 => {
                 let insert = [
                     "[", "]", "{", "}", "(", ")", "\"", "\\", "#", ":", " ", "\n", "\t", "1.5",
                     "\u{1}", ",", "null",
