@@ -6,7 +6,9 @@
 //! whole.
 
 use crate::explain;
-use crate::trial::{TrialResult, TrialSpec, TrialVerdict};
+use crate::report::CampaignReport;
+use crate::trial::{TrialConfig, TrialResult, TrialSpec, TrialVerdict};
+use nemesis::{FieldError, MAX_TRIAL_MS};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs;
@@ -88,12 +90,92 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |at| &message[..at])
 }
 
-/// Reads and validates a `trial.json`.
-pub fn read_trial_file(path: &Path) -> Result<TrialFile, InputError> {
-    let text = fs::read_to_string(path)
+/// The largest `trial.json` read (a configuration and a schedule: a few
+/// kilobytes in practice). A bound, so that a path like `/dev/zero` is an
+/// error and not an endless read.
+pub const MAX_TRIAL_FILE_BYTES: u64 = 16 << 20;
+
+/// The largest `report.json` read. A report lists every failing trial, so
+/// a long campaign against a badly broken build writes large ones; it is
+/// parsed as it streams in, so the bound is on time, not memory.
+pub const MAX_REPORT_FILE_BYTES: u64 = 4 << 30;
+
+/// A reader that fails, instead of going on, past `limit` bytes.
+pub struct LimitedReader<R> {
+    inner: R,
+    remaining: u64,
+    limit: u64,
+}
+
+impl<R> LimitedReader<R> {
+    /// Wraps `inner`, allowing at most `limit` bytes.
+    pub fn new(inner: R, limit: u64) -> LimitedReader<R> {
+        LimitedReader {
+            inner,
+            remaining: limit,
+            limit,
+        }
+    }
+}
+
+impl<R: io::Read> io::Read for LimitedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 {
+            // One more byte tells a file of exactly `limit` bytes from a
+            // longer one.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            return Err(io::Error::other(format!(
+                "the file is larger than the {} MiB this reader accepts",
+                self.limit >> 20
+            )));
+        }
+        let room = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let read = self.inner.read(&mut buf[..room])?;
+        self.remaining -= read as u64;
+        Ok(read)
+    }
+}
+
+/// Opens `path` for reading through a [`LimitedReader`].
+pub fn open_limited(path: &Path, limit: u64) -> Result<LimitedReader<fs::File>, InputError> {
+    let file = fs::File::open(path)
         .map_err(|err| InputError(format!("{}: cannot read: {err}", path.display())))?;
+    Ok(LimitedReader::new(file, limit))
+}
+
+/// Reads all of `path`, refusing more than `limit` bytes.
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut open_limited(path, limit)?, &mut bytes)
+        .map_err(|err| InputError(format!("{}: cannot read: {err}", path.display())))?;
+    Ok(bytes)
+}
+
+/// Describes an error of `serde_json::from_reader`: positioned when it is
+/// about the text, a read error otherwise.
+pub fn json_read_error(path: &Path, err: &serde_json::Error) -> InputError {
+    if err.is_io() {
+        return InputError(format!("{}: cannot read: {err}", path.display()));
+    }
+    json_error(path, err)
+}
+
+/// Reads and validates a `trial.json`: its layout, then every field the
+/// simulation would trust (see [`validate_trial`]).
+pub fn read_trial_file(path: &Path) -> Result<TrialFile, InputError> {
+    parse_trial_file(&read_limited(path, MAX_TRIAL_FILE_BYTES)?, path)
+}
+
+/// Parses and validates the bytes of a `trial.json`; `path` names it in
+/// errors.
+pub fn parse_trial_file(bytes: &[u8], path: &Path) -> Result<TrialFile, InputError> {
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|err| json_error(path, &err))?;
+        serde_json::from_slice(bytes).map_err(|err| json_error(path, &err))?;
     let tool = value.get("tool").and_then(|v| v.as_str());
     if tool != Some("raftstorm") {
         return Err(InputError(format!(
@@ -115,21 +197,183 @@ pub fn read_trial_file(path: &Path) -> Result<TrialFile, InputError> {
             path.display()
         )));
     }
-    let file: TrialFile = serde_json::from_str(&text).map_err(|err| json_error(path, &err))?;
+    let file: TrialFile = serde_json::from_slice(bytes).map_err(|err| json_error(path, &err))?;
     if file.format != TRIAL_FORMAT {
         return Err(InputError(format!(
-            "{}:1:1: expected trial.json format {TRIAL_FORMAT}, found format {}",
+            "{}: format: expected trial.json format {TRIAL_FORMAT}, found format {}",
             path.display(),
             file.format
         )));
     }
-    file.trial.config.validate().map_err(|problem| {
-        InputError(format!(
-            "{}: invalid trial configuration: {problem}",
-            path.display()
-        ))
-    })?;
+    validate_trial(&file.trial)
+        .map_err(|err| InputError(format!("{}: {}", path.display(), err.under("trial"))))?;
     Ok(file)
+}
+
+/// Checks a trial as `trial.json` holds it: every option in range, the
+/// configuration consistent, and every fault of the schedule possible in
+/// this cluster. Paths are relative to the trial (`config.…`, `schedule.…`).
+pub fn validate_trial(trial: &TrialSpec) -> Result<(), FieldError> {
+    validate_config(&trial.config).map_err(|err| err.under("config"))?;
+    let config = &trial.config.world;
+    trial
+        .schedule
+        .validate(config.cluster.cluster_size, config.timeline.end_ms)
+        .map_err(|err| err.under("schedule"))
+}
+
+/// Checks a trial configuration: each number within the bounds the
+/// simulation's arithmetic and memory rely on (paths relative to the
+/// configuration), then the relations between them
+/// ([`TrialConfig::validate`]).
+///
+/// The bounds live here rather than beside each type because they are
+/// about what a file may ask of this tool: a configuration built from
+/// flags is already inside them (the flags' ranges are narrower).
+pub fn validate_config(config: &TrialConfig) -> Result<(), FieldError> {
+    for (path, value, min, max) in config_bounds(config) {
+        if !(min..=max).contains(&value) {
+            return Err(FieldError::new(
+                path,
+                format!("{value} is out of range: expected {min}..={max}"),
+            ));
+        }
+    }
+    config
+        .validate()
+        .map_err(|problem| FieldError::new("", problem))
+}
+
+/// Most clients a configuration may have (each is a process and a timer).
+pub const MAX_CLIENTS: u64 = 1_024;
+/// Most keys a workload may use (each key's name is made up front).
+pub const MAX_KEYS: u64 = 100_000;
+/// Most nodes a cluster may have: the network keeps reachability in 64-bit
+/// masks.
+pub const MAX_NODES: u64 = 64;
+
+/// Every bounded number of a configuration: (path, value, min, max).
+fn config_bounds(config: &TrialConfig) -> [(&'static str, u64, u64, u64); 26] {
+    let (world, ms, us) = (&config.world, MAX_TRIAL_MS, MAX_TRIAL_MS * 1_000);
+    let (cluster, clients, timeline) = (&world.cluster, &world.clients, &world.timeline);
+    let mix = &config.workload.mix;
+    let weight = 1_000_000;
+    [
+        (
+            "world.cluster.cluster_size",
+            cluster.cluster_size.into(),
+            1,
+            MAX_NODES,
+        ),
+        (
+            "world.cluster.election_timeout_min_ms",
+            cluster.election_timeout_min_ms,
+            1,
+            ms,
+        ),
+        (
+            "world.cluster.election_timeout_max_ms",
+            cluster.election_timeout_max_ms,
+            1,
+            ms,
+        ),
+        (
+            "world.cluster.heartbeat_interval_ms",
+            cluster.heartbeat_interval_ms,
+            1,
+            ms,
+        ),
+        (
+            "world.cluster.max_entries_per_append",
+            cluster.max_entries_per_append as u64,
+            1,
+            u64::MAX,
+        ),
+        (
+            "world.network.latency_min_us",
+            world.network.latency_min_us,
+            0,
+            us,
+        ),
+        (
+            "world.network.latency_max_us",
+            world.network.latency_max_us,
+            0,
+            us,
+        ),
+        ("world.clients.count", clients.count.into(), 0, MAX_CLIENTS),
+        (
+            "world.clients.attempt_timeout_ms",
+            clients.attempt_timeout_ms,
+            1,
+            ms,
+        ),
+        ("world.clients.op_timeout_ms", clients.op_timeout_ms, 1, ms),
+        ("world.clients.think_max_ms", clients.think_max_ms, 0, ms),
+        (
+            "world.clients.retry_backoff_ms",
+            clients.retry_backoff_ms,
+            0,
+            ms,
+        ),
+        (
+            "world.timeline.faults.start_ms",
+            timeline.faults.start_ms,
+            0,
+            ms,
+        ),
+        (
+            "world.timeline.faults.heal_at_ms",
+            timeline.faults.heal_at_ms,
+            0,
+            ms,
+        ),
+        (
+            "world.timeline.clients_stop_ms",
+            timeline.clients_stop_ms,
+            0,
+            ms,
+        ),
+        ("world.timeline.end_ms", timeline.end_ms, 1, ms),
+        ("nemesis.interval_ms", config.nemesis.interval_ms, 1, ms),
+        ("nemesis.duration_ms", config.nemesis.duration_ms, 1, ms),
+        (
+            "workload.key_count",
+            config.workload.key_count.into(),
+            1,
+            MAX_KEYS,
+        ),
+        ("workload.mix.get", mix.get.into(), 0, weight),
+        ("workload.mix.put", mix.put.into(), 0, weight),
+        ("workload.mix.append", mix.append.into(), 0, weight),
+        ("workload.mix.cas", mix.cas.into(), 0, weight),
+        ("checker.max_states", config.checker.max_states, 1, u64::MAX),
+        (
+            "checker.election_bound_ms",
+            config.checker.election_bound_ms,
+            0,
+            ms,
+        ),
+        ("checker.settle_ms", config.checker.settle_ms, 0, ms),
+    ]
+}
+
+/// Reads a `report.json` (a shard's, to merge) as it streams in, bounded
+/// by [`MAX_REPORT_FILE_BYTES`], and validates it.
+pub fn read_report_file(path: &Path) -> Result<CampaignReport, InputError> {
+    let reader = open_limited(path, MAX_REPORT_FILE_BYTES)?;
+    read_report(io::BufReader::new(reader), path)
+}
+
+/// Parses and validates a `report.json` from `reader`; `path` names it in
+/// errors.
+pub fn read_report(reader: impl io::Read, path: &Path) -> Result<CampaignReport, InputError> {
+    let report: CampaignReport =
+        serde_json::from_reader(reader).map_err(|err| json_read_error(path, &err))?;
+    report
+        .validate()
+        .map_err(|err| InputError(format!("{}: {err}", path.display())))?;
+    Ok(report)
 }
 
 /// Serializes items as JSON Lines.
@@ -165,6 +409,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         file.sync_all()?;
     }
     fs::rename(&temporary, path)
+}
+
+/// Makes sure `directory` exists and a file can be created in it, by
+/// creating and removing one: what a campaign checks before its first
+/// trial rather than after its last.
+pub fn check_writable_dir(directory: &Path) -> io::Result<()> {
+    fs::create_dir_all(directory)?;
+    let probe = directory.join(format!(".raftstorm-probe-{}", std::process::id()));
+    fs::File::create(&probe)?;
+    fs::remove_file(&probe)
 }
 
 /// The files of one failure artifact, rendered.

@@ -46,17 +46,18 @@ pub struct TrialArgs {
     /// The Raft under test: raft-core (raftstorm's own).
     #[arg(long, default_value = "raft-core", value_parser = parse_system)]
     pub system: SystemName,
-    /// Nodes in the cluster (3, 5 or 7).
+    /// Nodes in the cluster, 1 to 9 (even sizes and 1 work too: every
+    /// partition shape and fault is defined for any size).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=9))]
     pub nodes: u32,
-    /// Concurrent clients.
-    #[arg(long, default_value_t = 5)]
+    /// Concurrent clients, 1 to 1024.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub clients: u32,
     /// Most client operations per trial (0: as many as fit in the trial).
     #[arg(long, default_value_t = 500)]
     pub ops: u64,
-    /// Number of keys the clients use.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Number of keys the clients use, 1 to 100000.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub keys: u32,
     /// Fault kinds: a comma-separated list of partition, crash, pause,
     /// skew, drop, duplicate, delay; or all, or none.
@@ -85,8 +86,9 @@ pub struct TrialArgs {
     #[arg(long, default_value_t = crate::trial::CheckerConfig::default().max_states,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_states: u64,
-    /// Simulated duration of a trial, in milliseconds.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2_000..))]
+    /// Simulated duration of a trial, in milliseconds (2000 to 3600000).
+    #[arg(long, default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(2_000..=nemesis::MAX_TRIAL_MS))]
     pub duration_ms: u64,
 }
 
@@ -125,7 +127,7 @@ impl TrialArgs {
                 ..CheckerConfig::default()
             },
         };
-        config.validate()?;
+        crate::artifact::validate_config(&config).map_err(|err| err.to_string())?;
         Ok(config)
     }
 }
@@ -167,11 +169,13 @@ pub struct CampaignArgs {
     /// The campaign's seed; trial i runs with a seed derived from it.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Trials in the whole campaign (default 1000; with --time-limit
-    /// alone, as many as fit).
-    #[arg(long)]
+    /// Trials in the whole campaign, at least 1 (default 1000; with
+    /// --time-limit alone, as many as fit).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub trials: Option<u64>,
-    /// Stop starting trials after this long (e.g. 90s, 10m, 2h).
+    /// Stop starting trials after this long (e.g. 90s, 10m, 2h). With
+    /// --trials, a campaign stopped before all of them ran says so and
+    /// exits 4 (see the README's exit codes).
     #[arg(long, value_parser = parse_duration)]
     pub time_limit: Option<Duration>,
     /// Worker threads (default: every core).
@@ -238,6 +242,11 @@ pub struct CheckArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Read values `[k v]` as Jepsen's independent tuples: key k, value v
+    /// (jepsen.independent, Maelstrom's lin-kv), and give a verdict per
+    /// key. Without it a tuple is one value of one register.
+    #[arg(long)]
+    pub independent: bool,
     /// The history files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -266,8 +275,8 @@ pub struct MergeArgs {
 /// `raftstorm bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Trials in the throughput measurement.
-    #[arg(long, default_value_t = 2_000)]
+    /// Trials in the throughput measurement (at least 1).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub trials: u64,
     /// Worker threads for the throughput measurement (default: every core).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]

@@ -12,12 +12,13 @@ use crate::cli::{
 };
 use crate::explain;
 use crate::progress::Progress;
-use crate::report::{exit_code, CampaignReport, Shard};
+use crate::report::{exit_code, worse, CampaignReport, Shard, StopReason};
 use crate::trial::{TrialResult, TrialSpec};
 use checker::linearizability::{self, Budget, ModelKind, ModelSpec, Options};
 use checker::Validity;
 use histories::format::{self, Format};
 use histories::Value;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -57,21 +58,39 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
         out_dir: args.out.clone(),
         max_failures: args.max_failures,
     };
+    // Found now, not after the last trial: an --out that cannot hold the
+    // artifacts and the report would throw the whole campaign away.
+    artifact::check_writable_dir(&args.out).map_err(|err| {
+        UsageError(format!(
+            "--out {}: cannot write there: {err}",
+            args.out.display()
+        ))
+    })?;
     let mut progress = Progress::new(args.quiet, trials.map(|t| shard.trials_of(t)));
     let outcome = run_campaign(&config, &crate::system::BuiltIn, &mut progress);
     progress.finish();
-    let report = outcome.map_err(|err| {
+    let mut report = outcome.map_err(|err| {
         UsageError(format!(
             "cannot write a failure artifact under {}: {err}",
             args.out.display()
         ))
     })?;
+    // run_campaign stops short of its plan only when the time limit runs
+    // out (an artifact it cannot write is an error, above).
+    report.finish(StopReason::TimeLimit);
     let report_path = args.out.join("report.json");
-    artifact::write_atomically(&report_path, &artifact::to_pretty_json(&report))
-        .map_err(|err| UsageError(format!("{}: cannot write: {err}", report_path.display())))?;
+    let mut code = report.exit_code();
+    // A file that cannot be written is reported, but never hides a worse
+    // verdict: a violation still exits 1.
+    let mut write = |path: &Path, bytes: &[u8]| {
+        if let Err(err) = artifact::write_atomically(path, bytes) {
+            eprintln!("raftstorm: {}: cannot write: {err}", path.display());
+            code = worse(code, EXIT_USAGE);
+        }
+    };
+    write(&report_path, &artifact::to_pretty_json(&report));
     if let Some(junit) = &args.junit {
-        artifact::write_atomically(junit, report.junit_xml(&bench::check_names()).as_bytes())
-            .map_err(|err| UsageError(format!("{}: cannot write: {err}", junit.display())))?;
+        write(junit, report.junit_xml(&bench::check_names()).as_bytes());
     }
     if args.json {
         println!(
@@ -81,7 +100,10 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
     } else if !args.quiet {
         print!("{}", campaign_summary(&report, &report_path));
     }
-    Ok(report.exit_code())
+    if let Some(shortfall) = report.shortfall().filter(|_| args.quiet || args.json) {
+        eprintln!("raftstorm: incomplete: {shortfall}");
+    }
+    Ok(code)
 }
 
 /// The human summary printed after a campaign.
@@ -124,9 +146,16 @@ pub fn campaign_summary(report: &CampaignReport, report_path: &Path) -> String {
             );
         }
     }
+    if let Some(shortfall) = report.shortfall() {
+        let _ = writeln!(text, "  INCOMPLETE: {shortfall}");
+    }
+    let incomplete = match report.shortfall() {
+        Some(_) => " (incomplete)",
+        None => "",
+    };
     let _ = writeln!(
         text,
-        "verdict: {}; report: {}",
+        "verdict: {}{incomplete}; report: {}",
         report.validity,
         report_path.display()
     );
@@ -252,7 +281,21 @@ struct FileVerdict {
     validity: Validity,
     ops: usize,
     check_ms: f64,
+    /// Whether `[k v]` values were split into keys (`--independent`).
+    independent: bool,
+    /// Each key's verdict, as Jepsen's independent checker gives them
+    /// (`:results`), by the key's EDN form; empty for a single register.
+    results: BTreeMap<String, KeyVerdict>,
+    /// The keys that are not valid (Jepsen's `:failures`).
+    failures: Vec<String>,
     report: linearizability::Report,
+}
+
+/// One key's verdict in [`FileVerdict::results`].
+#[derive(serde::Serialize)]
+struct KeyVerdict {
+    validity: Validity,
+    ops: usize,
 }
 
 /// `raftstorm check`.
@@ -282,7 +325,7 @@ pub fn check(args: CheckArgs) -> CommandResult {
         );
     }
     if input_errors > 0 {
-        return Ok(EXIT_USAGE);
+        return Ok(worse(exit_code(combined), EXIT_USAGE));
     }
     Ok(exit_code(combined))
 }
@@ -292,21 +335,32 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         FormatChoice::Fixed(format) => Some(format),
         FormatChoice::Auto => None,
     };
-    let parsed = format::read_path(path, format).map_err(|err| UsageError(err.to_string()))?;
+    let mut parsed = format::read_path(path, format).map_err(|err| UsageError(err.to_string()))?;
+    if args.independent {
+        if format::split_independent(&mut parsed.history) == 0 {
+            eprintln!(
+                "raftstorm: warning: {}: --independent, but no value is a [k v] tuple",
+                path.display()
+            );
+        }
+    } else if looks_independent(&parsed.history) {
+        eprintln!(
+            "raftstorm: warning: {}: every client value is a [k v] tuple, as jepsen.independent \
+             writes them; they are checked as values of one register (pass --independent for a \
+             verdict per key)",
+            path.display()
+        );
+    }
     let operations = parsed
         .operations()
         .map_err(|err| UsageError(err.to_string()))?;
-    let detected = match format {
-        Some(format) => format,
-        None => {
-            let text = std::fs::read_to_string(path).unwrap_or_default();
-            format::detect(&path.display().to_string(), &text)
-        }
-    };
+    if operations.is_empty() {
+        return Err(UsageError(no_operations(path, &parsed)));
+    }
     let init = args
         .init
         .clone()
-        .unwrap_or_else(|| default_init(args.model, detected));
+        .unwrap_or_else(|| default_init(args.model, parsed.format));
     let options = Options::new(ModelSpec::new(args.model).with_init(init))
         .with_budget(Budget {
             max_time: args.time_limit,
@@ -315,14 +369,77 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         .with_threads(default_threads());
     let report = linearizability::check_operations(&operations, &options)
         .map_err(|err| UsageError(format!("{}: {err}", path.display())))?;
+    let keyed = report.keys.iter().filter(|key| key.key.is_some());
+    let results: BTreeMap<String, KeyVerdict> = keyed
+        .map(|key| {
+            let verdict = KeyVerdict {
+                validity: key.validity,
+                ops: key.ops,
+            };
+            (linearizability::key_label(key.key.as_ref()), verdict)
+        })
+        .collect();
+    let failures = report
+        .failed_keys()
+        .filter(|key| key.key.is_some())
+        .map(|key| linearizability::key_label(key.key.as_ref()))
+        .collect();
     Ok(FileVerdict {
         file: path.display().to_string(),
-        format: detected.name().to_string(),
+        format: parsed.format.name().to_string(),
         validity: report.validity,
         ops: operations.len(),
         check_ms: report.stats.elapsed_ns as f64 / 1e6,
+        independent: args.independent,
+        results,
+        failures,
         report,
     })
+}
+
+/// Why a file with nothing to check is an error, not a pass: an empty
+/// file checked nothing, and a non-empty one that yields nothing was not
+/// in the format it was read as.
+fn no_operations(path: &Path, parsed: &format::Parsed) -> String {
+    let file = path.display();
+    let name = parsed.format.name();
+    let records = parsed.history.len();
+    if records > 0 {
+        return format!(
+            "{file}: no client operations to check: its {records} {name} records are all the nemesis's"
+        );
+    }
+    match std::fs::metadata(path).map(|meta| meta.len()) {
+        Ok(0) => format!("{file}: no operations to check: the file is empty"),
+        _ => format!(
+            "{file}:1:1: no operations to check: nothing in the file is a {name} record, so the format \
+             does not match; name the right one with --format (jsonl, edn, porcupine-etcd, porcupine-kv)"
+        ),
+    }
+}
+
+/// True when every completed or invoked client value (info completions
+/// aside, which often carry none) is a two-element list and some of them
+/// are reads or writes: the shape of a jepsen.independent history. A plain
+/// cas register's cas values are pairs too, but its reads and writes are
+/// not.
+fn looks_independent(history: &histories::History) -> bool {
+    use histories::{Function, OpType};
+    let mut values = history
+        .client_ops()
+        .filter(|op| op.kind != OpType::Info && op.key.is_none())
+        .peekable();
+    if values.peek().is_none() {
+        return false;
+    }
+    let mut plain_function = false;
+    for op in values {
+        if op.value.as_pair().is_none() {
+            return false;
+        }
+        plain_function |= matches!(op.f, Function::Read | Function::Write);
+    }
+    plain_function
 }
 
 /// The initial value a model starts from when `--init` is not given:
@@ -334,16 +451,30 @@ fn default_init(model: ModelKind, format: Format) -> Value {
     }
 }
 
-fn file_verdict_text(verdict: &FileVerdict) -> String {
-    let word = match verdict.validity {
+/// How `check` words a verdict.
+fn verdict_word(validity: Validity) -> &'static str {
+    match validity {
         Validity::Valid => "linearizable",
         Validity::Invalid => "NOT linearizable",
         Validity::Unknown => "unknown",
-    };
+    }
+}
+
+fn file_verdict_text(verdict: &FileVerdict) -> String {
+    let word = verdict_word(verdict.validity);
     let mut text = format!(
         "{}: {word} ({}, {}, {} ops, {:.1} ms)\n",
         verdict.file, verdict.report.model, verdict.format, verdict.ops, verdict.check_ms
     );
+    if verdict.independent {
+        for (key, result) in &verdict.results {
+            let word = verdict_word(result.validity);
+            let _ = writeln!(text, "  key {key}: {word} ({} ops)", result.ops);
+        }
+        if !verdict.failures.is_empty() {
+            let _ = writeln!(text, "  failures: [{}]", verdict.failures.join(" "));
+        }
+    }
     if verdict.validity != Validity::Valid {
         for line in verdict.report.to_string().lines() {
             let _ = writeln!(text, "  {line}");
@@ -358,13 +489,15 @@ fn file_verdict_text(verdict: &FileVerdict) -> String {
 pub fn merge(args: MergeArgs) -> CommandResult {
     let mut reports = Vec::new();
     for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| UsageError(format!("{}: cannot read: {err}", path.display())))?;
-        let report: CampaignReport = serde_json::from_str(&text)
-            .map_err(|err| UsageError(artifact::json_error(path, &err).0))?;
-        reports.push((path.display().to_string(), report));
+        reports.push((
+            path.display().to_string(),
+            artifact::read_report_file(path)?,
+        ));
     }
     let merged = CampaignReport::merge(reports).map_err(UsageError)?;
+    if let Some(shortfall) = merged.shortfall().filter(|_| args.out.is_none()) {
+        eprintln!("raftstorm: incomplete: {shortfall}");
+    }
     let json = artifact::to_pretty_json(&merged);
     match &args.out {
         Some(out) => {

@@ -5,9 +5,10 @@
 //! but describes the trials it ran as index ranges of the campaign's seed
 //! sequence, and lists every failure with the command that replays it.
 
-use crate::artifact::TOOL_VERSION;
+use crate::artifact::{validate_config, TOOL_VERSION};
 use crate::trial::TrialConfig;
 use checker::Validity;
+use nemesis::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -56,7 +57,37 @@ impl FromStr for Shard {
         if count == 0 || index >= count {
             return Err(malformed());
         }
+        if count > MAX_SHARDS {
+            return Err(format!(
+                "malformed shard '{text}': at most {MAX_SHARDS} shards"
+            ));
+        }
         Ok(Shard { index, count })
+    }
+}
+
+/// The most shards a campaign may be split into: far more machines than
+/// anyone runs, and a bound on what a merge lists as missing.
+pub const MAX_SHARDS: u64 = 65_536;
+
+/// The exit code of a run that found nothing invalid but covered fewer
+/// trials than were asked for (a campaign stopped by its time limit, a
+/// merge of some of the shards): a gate must not pass it.
+pub const EXIT_INCOMPLETE: i32 = 4;
+
+/// Why a run stopped before it ran every trial it was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// `--time-limit` ran out first.
+    TimeLimit,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::TimeLimit => f.write_str("the time limit"),
+        }
     }
 }
 
@@ -99,14 +130,20 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Adds another run's counters (saturating: the numbers come from
+    /// files, which may say anything).
     fn add(&mut self, other: &Totals) {
-        self.trials += other.trials;
-        self.valid += other.valid;
-        self.invalid += other.invalid;
-        self.unknown += other.unknown;
-        self.ops += other.ops;
-        self.events += other.events;
-        self.simulated_ns += other.simulated_ns;
+        for (mine, theirs) in [
+            (&mut self.trials, other.trials),
+            (&mut self.valid, other.valid),
+            (&mut self.invalid, other.invalid),
+            (&mut self.unknown, other.unknown),
+            (&mut self.ops, other.ops),
+            (&mut self.events, other.events),
+            (&mut self.simulated_ns, other.simulated_ns),
+        ] {
+            *mine = mine.saturating_add(theirs);
+        }
     }
 }
 
@@ -167,6 +204,17 @@ pub struct CampaignReport {
     pub campaign_seed: u64,
     /// Trials in the whole campaign, when fixed (not with only a time limit).
     pub trials_requested: Option<u64>,
+    /// Trials this report's shards should have run: their share of
+    /// `trials_requested` (`None` with only a time limit).
+    #[serde(default)]
+    pub trials_planned: Option<u64>,
+    /// Why fewer trials ran than planned, when they did (`time-limit`).
+    #[serde(default)]
+    pub stopped_by: Option<StopReason>,
+    /// The shards of the campaign that a merged report lacks (indexes out
+    /// of the shard count): their trials never ran as far as it knows.
+    #[serde(default)]
+    pub missing_shards: Vec<u64>,
     /// The configuration every trial ran with.
     pub config: TrialConfig,
     /// The shards this report covers (several after a merge).
@@ -214,6 +262,9 @@ impl CampaignReport {
             version: TOOL_VERSION.to_string(),
             campaign_seed,
             trials_requested,
+            trials_planned: trials_requested.map(|trials| shard.trials_of(trials)),
+            stopped_by: None,
+            missing_shards: Vec::new(),
             config,
             shards: vec![shard],
             trials: vec![TrialRange {
@@ -255,10 +306,66 @@ impl CampaignReport {
         self.simulated_seconds_per_sec = per_sec(self.totals.simulated_ns as f64 / 1e9);
     }
 
-    /// The process exit code for this report: 0 nothing invalid, 1 a
-    /// violation, 3 something undecided.
+    /// The process exit code for this report: 1 a violation, else 4 when
+    /// fewer trials ran than were asked for, else 3 something undecided,
+    /// else 0.
     pub fn exit_code(&self) -> i32 {
-        exit_code(self.validity)
+        match self.validity {
+            Validity::Invalid => 1,
+            _ if self.shortfall().is_some() => EXIT_INCOMPLETE,
+            validity => exit_code(validity),
+        }
+    }
+
+    /// Records that the run is over: when fewer trials ran than planned,
+    /// `reason` is why.
+    pub fn finish(&mut self, reason: StopReason) {
+        if self
+            .trials_planned
+            .is_some_and(|planned| self.totals.trials < planned)
+        {
+            self.stopped_by = Some(reason);
+        }
+    }
+
+    /// What this report lacks, in words, when it covers less than was
+    /// asked for: missing shards, trials never run, and why.
+    pub fn shortfall(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.missing_shards.is_empty() {
+            let count = self.shards.first().map_or(1, |shard| shard.count);
+            let names: Vec<String> = self
+                .missing_shards
+                .iter()
+                .take(8)
+                .map(|index| format!("{index}/{count}"))
+                .collect();
+            let more = self.missing_shards.len().saturating_sub(names.len());
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "{} of {count} shards merged, missing {}{tail}",
+                self.shards.len(),
+                names.join(", ")
+            ));
+        }
+        if let Some(reason) = self.stopped_by {
+            parts.push(format!("stopped by {reason}"));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let ran = self.totals.trials;
+        if let Some(requested) = self.trials_requested {
+            parts.push(format!(
+                "{ran} of {requested} requested trials ran, {} never did",
+                requested.saturating_sub(ran)
+            ));
+        }
+        Some(parts.join("; "))
     }
 
     /// The campaign indexes this report covers, sorted.
@@ -282,6 +389,15 @@ impl CampaignReport {
         merged.failures.sort_by_key(|failure| failure.index);
         merged.trials.sort_by_key(|range| range.first);
         merged.shards.sort_by_key(|shard| shard.index);
+        let count = merged.shards[0].count;
+        merged.missing_shards = (0..count)
+            .filter(|index| {
+                merged
+                    .shards
+                    .binary_search_by_key(index, |s| s.index)
+                    .is_err()
+            })
+            .collect();
         let elapsed = merged.elapsed_sec;
         merged.set_elapsed(elapsed);
         Ok(merged)
@@ -320,11 +436,17 @@ impl CampaignReport {
         }
         self.shards.extend(other.shards);
         self.trials.extend(other.trials);
+        self.trials_planned = self
+            .trials_planned
+            .zip(other.trials_planned)
+            .map(|(a, b)| a.saturating_add(b));
+        self.stopped_by = self.stopped_by.or(other.stopped_by);
         self.validity = self.validity.and(other.validity);
         self.totals.add(&other.totals);
         self.elapsed_sec += other.elapsed_sec;
         for (check, count) in other.failures_per_check {
-            *self.failures_per_check.entry(check).or_default() += count;
+            let total = self.failures_per_check.entry(check).or_default();
+            *total = total.saturating_add(count);
         }
         self.failures.extend(other.failures);
         self.failures_not_written += other.failures_not_written;
@@ -394,6 +516,146 @@ impl CampaignReport {
         }
         xml += "  </testsuite>\n</testsuites>\n";
         xml
+    }
+}
+
+impl CampaignReport {
+    /// Checks a report read from a file before anything trusts it: its
+    /// shards well formed and matching its trial ranges, its counters
+    /// adding up, its verdict the one its counters give, its
+    /// configuration valid. Paths are JSON paths in the report.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.tool != "raftstorm" {
+            return Err(FieldError::new(
+                "tool",
+                format!("expected \"raftstorm\", found {:?}", self.tool),
+            ));
+        }
+        let Some(first) = self.shards.first() else {
+            return Err(FieldError::new(
+                "shards",
+                "a report covers at least one shard",
+            ));
+        };
+        if self.trials.len() != self.shards.len() {
+            return Err(FieldError::new(
+                "trials",
+                format!(
+                    "expected one trial range per shard ({}), found {}",
+                    self.shards.len(),
+                    self.trials.len()
+                ),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, (shard, range)) in self.shards.iter().zip(&self.trials).enumerate() {
+            let problem = if shard.count == 0 || shard.count > MAX_SHARDS {
+                Some((
+                    "count",
+                    format!("expected 1..={MAX_SHARDS} shards, found {}", shard.count),
+                ))
+            } else if shard.index >= shard.count {
+                Some((
+                    "index",
+                    format!(
+                        "shard {} is not below the shard count {}",
+                        shard.index, shard.count
+                    ),
+                ))
+            } else if shard.count != first.count {
+                Some((
+                    "count",
+                    format!("{} differs from shards[0]'s {}", shard.count, first.count),
+                ))
+            } else if !seen.insert(shard.index) {
+                Some(("index", format!("shard {shard} appears twice")))
+            } else {
+                None
+            };
+            if let Some((field, message)) = problem {
+                return Err(FieldError::new(format!("shards[{i}].{field}"), message));
+            }
+            if (range.first, range.step) != (shard.index, shard.count) {
+                return Err(FieldError::new(
+                    format!("trials[{i}]"),
+                    format!("expected the range of shard {shard} (first {}, step {}), found first {}, step {}",
+                        shard.index, shard.count, range.first, range.step),
+                ));
+            }
+        }
+        self.validate_counters()?;
+        validate_config(&self.config).map_err(|err| err.under("config"))
+    }
+
+    /// The counters agree with each other and with the verdict.
+    fn validate_counters(&self) -> Result<(), FieldError> {
+        let totals = &self.totals;
+        let ranged = self
+            .trials
+            .iter()
+            .fold(0u64, |sum, range| sum.saturating_add(range.count));
+        if ranged != totals.trials {
+            return Err(FieldError::new(
+                "totals.trials",
+                format!(
+                    "{} differs from the {ranged} trials of the ranges in `trials`",
+                    totals.trials
+                ),
+            ));
+        }
+        let judged = totals
+            .valid
+            .saturating_add(totals.invalid)
+            .saturating_add(totals.unknown);
+        if judged != totals.trials {
+            return Err(FieldError::new(
+                "totals",
+                format!(
+                    "valid + invalid + unknown is {judged}, but {} trials ran",
+                    totals.trials
+                ),
+            ));
+        }
+        let implied = match (totals.invalid, totals.unknown) {
+            (0, 0) => Validity::Valid,
+            (0, _) => Validity::Unknown,
+            _ => Validity::Invalid,
+        };
+        if self.validity != implied {
+            return Err(FieldError::new(
+                "validity",
+                format!(
+                    "{} disagrees with the totals, which say {implied}",
+                    self.validity
+                ),
+            ));
+        }
+        if self.elapsed_sec.is_nan() || self.elapsed_sec < 0.0 {
+            return Err(FieldError::new(
+                "elapsed_sec",
+                "expected a non-negative number of seconds",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Of two exit codes, the one a gate must see: a violation (1) first, then
+/// an error of the run (2), then an incomplete run (4), then an undecided
+/// one (3), then success (0).
+pub fn worse(a: i32, b: i32) -> i32 {
+    let rank = |code: i32| match code {
+        1 => 5,
+        2 => 4,
+        EXIT_INCOMPLETE => 3,
+        3 => 2,
+        0 => 0,
+        _ => 1,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
     }
 }
 
@@ -510,6 +772,79 @@ mod tests {
             ("b".into(), other),
         ]);
         assert!(foreign.unwrap_err().contains("campaign seed"));
+    }
+
+    #[test]
+    fn a_merge_missing_shards_or_a_run_cut_short_is_incomplete_and_exits_4() {
+        let shard = |index| Shard { index, count: 4 };
+        let partial = CampaignReport::merge(vec![
+            ("a".into(), report_of(shard(0), 3, &[])),
+            ("b".into(), report_of(shard(2), 2, &[])),
+        ])
+        .unwrap();
+        assert_eq!(partial.missing_shards, [1, 3]);
+        assert_eq!(partial.exit_code(), EXIT_INCOMPLETE);
+        assert_eq!(
+            partial.shortfall().unwrap(),
+            "2 of 4 shards merged, missing 1/4, 3/4; 5 of 9 requested trials ran, 4 never did"
+        );
+        let mut cut = report_of(Shard::WHOLE, 4, &[]);
+        cut.finish(StopReason::TimeLimit);
+        assert_eq!(cut.stopped_by, Some(StopReason::TimeLimit));
+        assert_eq!(cut.exit_code(), EXIT_INCOMPLETE);
+        let mut violated = report_of(Shard::WHOLE, 4, &[2]);
+        violated.finish(StopReason::TimeLimit);
+        assert_eq!(
+            violated.exit_code(),
+            1,
+            "a violation outranks incompleteness"
+        );
+        let mut whole = report_of(Shard::WHOLE, 9, &[]);
+        whole.finish(StopReason::TimeLimit);
+        assert_eq!((whole.stopped_by, whole.exit_code()), (None, 0));
+    }
+
+    #[test]
+    fn exit_codes_combine_by_severity() {
+        let cases = [
+            (0, 3, 3),
+            (3, 4, 4),
+            (4, 2, 2),
+            (2, 1, 1),
+            (1, 2, 1),
+            (0, 0, 0),
+            (3, 0, 3),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(worse(a, b), expected, "worse({a}, {b})");
+            assert_eq!(worse(b, a), expected, "worse({b}, {a})");
+        }
+    }
+
+    #[test]
+    fn reports_read_from_files_are_validated_with_paths() {
+        type Edit = fn(&mut CampaignReport);
+        let cases: [(Edit, &str); 7] = [
+            (|r| r.shards.clear(), "shards"),
+            (|r| r.shards[0].count = 0, "shards[0].count"),
+            (|r| r.shards[0].index = 5, "shards[0].index"),
+            (|r| r.trials[0].step = 2, "trials[0]"),
+            (|r| r.totals.trials += 1, "totals.trials"),
+            (|r| r.validity = Validity::Valid, "validity"),
+            (
+                |r| r.config.world.cluster.cluster_size = 0,
+                "config.world.cluster.cluster_size",
+            ),
+        ];
+        let mut good = report_of(Shard::WHOLE, 9, &[4]);
+        good.totals.valid = 8;
+        good.totals.invalid = 1;
+        assert_eq!(good.validate(), Ok(()));
+        for (edit, path) in cases {
+            let mut report = good.clone();
+            edit(&mut report);
+            assert_eq!(report.validate().unwrap_err().path, path);
+        }
     }
 
     #[test]

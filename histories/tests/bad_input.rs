@@ -553,3 +553,53 @@ fn long_tokens_are_cut_in_messages() {
     let err = format::parse(&text, "long.edn", Format::Edn).unwrap_err();
     assert_eq!(err.found, format!("`:{}…`", "x".repeat(23)));
 }
+
+/// Files that never end a line, or break UTF-8 past the first read chunk,
+/// stop at the right place: (name, bytes, line, col, expected, found).
+#[test]
+fn files_are_bounded_and_checked_as_they_stream_in() {
+    let long = format::MAX_LINE_BYTES + 1;
+    let mut endless_line = b"{\"index\":0}\n\n".to_vec();
+    endless_line.resize(endless_line.len() + long, b'x');
+    let mut nuls = vec![0u8; long];
+    nuls.insert(0, b'\n');
+    // 'é' straddles the first 64 KiB chunk; the bad byte is on line 3.
+    let mut late = vec![b' '; (1 << 16) - 1];
+    late.extend_from_slice("é\n\n\u{e9}\u{e9}".as_bytes());
+    late.push(0xff);
+    type Case = (&'static str, Vec<u8>, u32, u32, &'static str, &'static str);
+    let cases: [Case; 3] = [
+        (
+            "endless-line",
+            endless_line,
+            3,
+            1,
+            "a line of at most 16 MiB",
+            "no line break in its first 16 MiB",
+        ),
+        (
+            "nuls",
+            nuls,
+            2,
+            1,
+            "a line of at most 16 MiB",
+            "no line break in its first 16 MiB",
+        ),
+        ("late-bad-byte", late, 3, 3, "UTF-8 text", "the byte 0xff"),
+    ];
+    for (name, bytes, line, col, expected, found) in cases {
+        let path = scratch_file(name, &bytes);
+        match format::read_path(&path, Some(Format::Jsonl)) {
+            Err(ReadError::Parse(err)) => {
+                assert_eq!((err.line, err.col), (line, col), "{name}: {err}");
+                assert_eq!(
+                    (err.expected.as_str(), err.found.as_str()),
+                    (expected, found),
+                    "{name}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        let _ = std::fs::remove_file(path);
+    }
+}

@@ -3,18 +3,28 @@
 //! failure reproduces; the case number is in the message.
 //!
 //! Two generators: arbitrary bytes biased towards the characters and words
-//! the formats care about, and mutations (truncation, byte flips, inserted
-//! brackets, quotes and escapes, deleted or repeated spans) of valid files
-//! of every format. Whatever parses must also survive a write and re-read
-//! unchanged: a parser that accepts something must accept it fully.
+//! the formats care about, and mutations ([`fuzz::mutate`]: truncations,
+//! bit flips, inserted brackets, quotes and escapes, deleted or repeated
+//! spans and lines, splices, edge numbers) of valid files of every format,
+//! the shipped Jepsen and Porcupine files among them. Whatever parses must
+//! also survive a write and re-read unchanged: a parser that accepts
+//! something must accept it fully. No parser may hold more than
+//! [`fuzz::allowed_bytes`] for an input at its peak.
+//!
+//! `RAFTSTORM_FUZZ_CASES=N` runs N cases per generator instead of 3000.
+
+mod fuzz;
 
 use histories::format::{self, Format, Parsed};
 use histories::History;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
-/// Cases per generator; each case goes through all four parsers.
-const CASES: usize = 3000;
+/// Cases per generator; each case goes through all four parsers and
+/// detection.
+fn case_count() -> usize {
+    fuzz::cases(3000)
+}
 
 /// Fragments that steer random text towards the interesting corners of
 /// every format's grammar.
@@ -119,50 +129,66 @@ fn seeds() -> Vec<String> {
     ] {
         format::parse_and_pair(text, "seed", format).unwrap_or_else(|err| panic!("seed: {err}"));
     }
-    vec![jsonl, edn, etcd, kv]
+    let mut seeds = vec![jsonl, edn, etcd, kv];
+    for (path, format) in SHIPPED {
+        let text = std::fs::read_to_string(source_path(path)).unwrap();
+        format::parse_and_pair(&text, path, *format).unwrap_or_else(|err| panic!("{err}"));
+        seeds.push(text);
+    }
+    seeds
 }
 
-/// One to three random edits of `text`.
-fn mutate(rng: &mut Pcg64, text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for _ in 0..rng.gen_range(1..=3) {
-        let at = rng.gen_range(0..=bytes.len());
-        match rng.gen_range(0..6) {
-            0 => bytes.truncate(at),
-            1 if at < bytes.len() => bytes[at] = rng.gen(),
-            2 | 1 => {
-                let insert = [
-                    "[", "]", "{", "}", "(", ")", "\"", "\\", "#", ":", " ", "\n", "\t", "1.5",
-                    "\u{1}",
-                ];
-                let fragment = insert[rng.gen_range(0..insert.len())];
-                bytes.splice(at..at, fragment.bytes());
-            }
-            3 => {
-                let end = rng.gen_range(at..=bytes.len().min(at + 12));
-                bytes.drain(at..end);
-            }
-            4 => {
-                let end = rng.gen_range(at..=bytes.len().min(at + 30));
-                let span = bytes[at..end].to_vec();
-                bytes.splice(at..at, span);
-            }
-            _ => {
-                let fragment = FRAGMENTS[rng.gen_range(0..FRAGMENTS.len())];
-                bytes.splice(at..at, fragment.bytes());
-            }
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
+/// Real files of the source tree to mutate too, with their formats.
+const SHIPPED: &[(&str, Format)] = &[
+    ("testdata/jepsen/independent-cas-valid.edn", Format::Edn),
+    ("examples/history.edn", Format::Edn),
+    (
+        "testdata/porcupine/jepsen/etcd_002.log",
+        Format::PorcupineEtcd,
+    ),
+    ("testdata/porcupine/kv/c01-ok.txt", Format::PorcupineKv),
+    ("testdata/raftstorm/one-key-12-clients.jsonl", Format::Jsonl),
+];
+
+fn source_path(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+/// The format each seed is in, by position in [`seeds`].
+fn seed_format(index: usize) -> Format {
+    const WRITTEN: [Format; 4] = [
+        Format::Jsonl,
+        Format::Edn,
+        Format::PorcupineEtcd,
+        Format::PorcupineKv,
+    ];
+    WRITTEN
+        .get(index)
+        .copied()
+        .unwrap_or_else(|| SHIPPED[index - WRITTEN.len()].1)
+}
+
+/// [`fuzz::mutate`] over text, with the other seeds to splice from.
+fn mutate(rng: &mut Pcg64, text: &str, seeds: &[Vec<u8>]) -> String {
+    String::from_utf8_lossy(&fuzz::mutate(rng, text.as_bytes(), seeds)).into_owned()
 }
 
 /// Runs every parser on `text` and checks the shape of what comes back.
 fn check_all_parsers(text: &str, case: usize) {
     let lines = text.split('\n').count() as u32;
-    let _ = format::detect("input", text);
-    for format in Format::ALL {
+    let detected = format::detect("input", text);
+    for format in Format::ALL.into_iter().chain([detected]) {
         let context = || format!("case {case}, {format}, input {text:?}");
-        match format::parse_and_pair(text, "input", format) {
+        let (result, peak) = fuzz::peak_during(|| format::parse_and_pair(text, "input", format));
+        assert!(
+            peak <= fuzz::allowed_bytes(text.len()),
+            "{peak} bytes held for {} bytes of input ({})",
+            text.len(),
+            context()
+        );
+        match result {
             Ok((parsed, operations)) => {
                 check_parsed(&parsed, format, &context);
                 assert!(operations.len() <= parsed.history.len(), "{}", context());
@@ -229,7 +255,7 @@ fn rewrite(history: &History, format: Format) -> Option<History> {
 #[test]
 fn arbitrary_text_never_panics() {
     let mut rng = Pcg64::seed_from_u64(0x5eed_0001);
-    for case in 0..CASES {
+    for case in 0..case_count() {
         let text = arbitrary_text(&mut rng);
         check_all_parsers(&text, case);
     }
@@ -238,20 +264,22 @@ fn arbitrary_text_never_panics() {
 #[test]
 fn mutated_valid_inputs_never_panic() {
     let seeds = seeds();
+    let raw: Vec<Vec<u8>> = seeds.iter().map(|s| s.clone().into_bytes()).collect();
     let mut rng = Pcg64::seed_from_u64(0x5eed_0002);
     let mut accepted = 0;
-    for case in 0..CASES {
+    let cases = case_count();
+    for case in 0..cases {
         let seed = &seeds[case % seeds.len()];
-        let text = mutate(&mut rng, seed);
-        if format::parse(&text, "input", Format::ALL[case % seeds.len()]).is_ok() {
+        let text = mutate(&mut rng, seed, &raw);
+        if format::parse(&text, "input", seed_format(case % seeds.len())).is_ok() {
             accepted += 1;
         }
         check_all_parsers(&text, case);
     }
     // The mutations must exercise both outcomes to mean anything.
     assert!(
-        accepted > CASES / 20 && accepted < CASES * 19 / 20,
-        "{accepted} of {CASES} accepted"
+        accepted > cases / 20 && accepted < cases * 19 / 20,
+        "{accepted} of {cases} accepted"
     );
 }
 
@@ -260,8 +288,9 @@ fn arbitrary_bytes_from_files_never_panic() {
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never-panics.bin");
     let mut rng = Pcg64::seed_from_u64(0x5eed_0003);
     let seeds = seeds();
-    for case in 0..300 {
-        let mut bytes = mutate(&mut rng, &seeds[case % seeds.len()]).into_bytes();
+    let raw: Vec<Vec<u8>> = seeds.iter().map(|s| s.clone().into_bytes()).collect();
+    for case in 0..case_count() / 10 {
+        let mut bytes = mutate(&mut rng, &seeds[case % seeds.len()], &raw).into_bytes();
         // Break UTF-8 somewhere in most cases.
         if case % 4 != 0 && !bytes.is_empty() {
             let at = rng.gen_range(0..bytes.len());

@@ -174,7 +174,7 @@ fn kv_files_read_the_same_as_plain_edn() {
     let path = testdata().join("kv/c10-ok.txt");
     let kv = format::read_path(&path, Some(Format::PorcupineKv)).unwrap();
     let edn = format::read_path(&path, Some(Format::Edn)).unwrap();
-    assert_eq!(kv, edn);
+    assert_eq!((kv.history, kv.positions), (edn.history, edn.positions));
 }
 
 /// Prints how long each format takes on the largest files. Run with

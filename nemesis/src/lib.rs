@@ -25,7 +25,7 @@ pub mod world;
 pub use client::{ClientConfig, NoClients, Workload};
 pub use network::NetworkConfig;
 pub use schedule::{
-    Fault, FaultKind, FaultKinds, FaultSchedule, FaultWindow, NemesisConfig, PartitionShape,
-    ScheduledFault,
+    Fault, FaultKind, FaultKinds, FaultSchedule, FaultWindow, FieldError, NemesisConfig,
+    PartitionShape, ScheduledFault, MAX_TRIAL_MS,
 };
 pub use world::{Delivery, Timeline, TrialOutput, World, WorldConfig, WorldStats};

@@ -459,6 +459,206 @@ impl FaultSchedule {
     }
 }
 
+/// The longest trial a stored schedule or configuration may describe, in
+/// milliseconds of virtual time (one hour). Times are turned into
+/// nanoseconds by multiplying, so a bound keeps that exact; and an hour of
+/// simulation is already minutes of wall time.
+pub const MAX_TRIAL_MS: u64 = 3_600_000;
+
+/// The largest extra message delay a schedule may ask for (a minute):
+/// far beyond any timeout, so it only has to keep the arithmetic exact.
+pub const MAX_EXTRA_DELAY_MS: u64 = 60_000;
+
+/// Where in a serialized value something is wrong, and what: `path` is the
+/// JSON path from the value's root (`faults[3].fault.node`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The JSON path of the offending field.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error, one level deeper in a document: `prefix.path` (or
+    /// `prefix` for an error about the whole value).
+    pub fn under(self, prefix: &str) -> FieldError {
+        let path = match self.path.is_empty() {
+            true => prefix.to_string(),
+            false => format!("{prefix}.{}", self.path),
+        };
+        FieldError { path, ..self }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.path.is_empty() {
+            true => f.write_str(&self.message),
+            false => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+impl FaultSchedule {
+    /// Checks that the world can carry out every fault as written, for a
+    /// cluster of `cluster_size` nodes whose trial ends at `end_ms`. A
+    /// schedule read from a file (hand-edited, shrunk, or written for
+    /// another cluster) must be refused here with the field at fault, not
+    /// discovered as an index out of bounds in the middle of a run.
+    pub fn validate(&self, cluster_size: u32, end_ms: u64) -> Result<(), FieldError> {
+        let mut previous_ms = 0;
+        for (i, scheduled) in self.faults.iter().enumerate() {
+            let at = |field: &str| format!("faults[{i}].{field}");
+            if scheduled.at_ms > end_ms {
+                return Err(FieldError::new(
+                    at("at_ms"),
+                    format!(
+                        "{} ms is after the trial's end at {end_ms} ms",
+                        scheduled.at_ms
+                    ),
+                ));
+            }
+            if scheduled.at_ms < previous_ms {
+                return Err(FieldError::new(
+                    at("at_ms"),
+                    format!(
+                        "{} ms is before the previous fault's {previous_ms} ms; faults must be in time order",
+                        scheduled.at_ms
+                    ),
+                ));
+            }
+            previous_ms = scheduled.at_ms;
+            validate_fault(&scheduled.fault, cluster_size)
+                .map_err(|err| err.under(&format!("faults[{i}].fault")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks one fault's nodes and amounts; paths are relative to the fault.
+fn validate_fault(fault: &Fault, cluster_size: u32) -> Result<(), FieldError> {
+    let nodes = Nodes(cluster_size);
+    let permille = |field: &str, value: u32| {
+        if value > 1000 {
+            return Err(FieldError::new(
+                field,
+                format!("{value} is not a fraction in thousandths (0..=1000)"),
+            ));
+        }
+        Ok(())
+    };
+    match fault {
+        Fault::Partition(shape) => validate_shape(shape, nodes),
+        Fault::Crash { node }
+        | Fault::Restart { node }
+        | Fault::Pause { node }
+        | Fault::Resume { node } => nodes.check("node", *node),
+        Fault::Skew {
+            node,
+            rate_permille,
+        } => {
+            nodes.check("node", *node)?;
+            if !(1..=100_000).contains(rate_permille) {
+                return Err(FieldError::new(
+                    "rate_permille",
+                    format!("{rate_permille} is not a timer rate in thousandths (1..=100000)"),
+                ));
+            }
+            Ok(())
+        }
+        Fault::Drop { permille: value } | Fault::Duplicate { permille: value } => {
+            permille("permille", *value)
+        }
+        Fault::Delay { max_extra_ms } if *max_extra_ms > MAX_EXTRA_DELAY_MS => {
+            Err(FieldError::new(
+                "max_extra_ms",
+                format!("{max_extra_ms} ms is more than the {MAX_EXTRA_DELAY_MS} ms allowed"),
+            ))
+        }
+        Fault::Delay { .. } | Fault::HealPartition | Fault::HealAll => Ok(()),
+    }
+}
+
+/// The node ids of a cluster, for validation messages.
+#[derive(Clone, Copy)]
+struct Nodes(u32);
+
+impl Nodes {
+    fn check(self, path: &str, node: NodeId) -> Result<(), FieldError> {
+        if node >= self.0 {
+            return Err(FieldError::new(
+                path,
+                format!(
+                    "node {node} is not in a {}-node cluster (nodes are 0..={})",
+                    self.0,
+                    self.0.saturating_sub(1)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every id in the cluster, none twice.
+    fn check_distinct(self, path: &str, list: &[NodeId]) -> Result<(), FieldError> {
+        let mut seen = vec![false; self.0 as usize];
+        for (i, &node) in list.iter().enumerate() {
+            let here = format!("{path}[{i}]");
+            self.check(&here, node)?;
+            if std::mem::replace(&mut seen[node as usize], true) {
+                return Err(FieldError::new(here, format!("node {node} appears twice")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks that a partition names only the cluster's nodes, each once, and
+/// that a ring holds every node (a node left off a ring would hear
+/// everyone, which is not the shape it claims to be).
+fn validate_shape(shape: &PartitionShape, nodes: Nodes) -> Result<(), FieldError> {
+    match shape {
+        PartitionShape::Halves { minority } => nodes.check_distinct("minority", minority),
+        PartitionShape::Isolate { node } => nodes.check("node", *node),
+        PartitionShape::IsolateLeader => Ok(()),
+        PartitionShape::MajoritiesRing { ring } => {
+            nodes.check_distinct("ring", ring)?;
+            if ring.len() != nodes.0 as usize {
+                return Err(FieldError::new(
+                    "ring",
+                    format!(
+                        "a ring must hold each of the {} nodes once, found {} nodes",
+                        nodes.0,
+                        ring.len()
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        PartitionShape::Bridge { bridge, left } => {
+            nodes.check("bridge", *bridge)?;
+            nodes.check_distinct("left", left)?;
+            if let Some(i) = left.iter().position(|node| node == bridge) {
+                return Err(FieldError::new(
+                    format!("left[{i}]"),
+                    format!("the bridge node {bridge} cannot also be in a half"),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
 fn draw_kinds(config: &NemesisConfig, rng: &mut impl Rng) -> FaultKinds {
     let enabled: Vec<FaultKind> = config.kinds.iter().collect();
     if !config.swarm || enabled.is_empty() {
@@ -695,6 +895,124 @@ mod tests {
         };
         let schedule = FaultSchedule::generate(&config, 5, WINDOW, &mut seeded(3));
         assert_eq!(schedule, FaultSchedule::quiet(WINDOW));
+    }
+
+    #[test]
+    fn generated_schedules_validate_for_every_cluster_size() {
+        for size in 1..=9 {
+            for seed in 0..50 {
+                let schedule = FaultSchedule::generate(
+                    &NemesisConfig::default(),
+                    size,
+                    WINDOW,
+                    &mut seeded(seed),
+                );
+                assert_eq!(
+                    schedule.validate(size, 10_000),
+                    Ok(()),
+                    "size {size} seed {seed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_faults_are_refused_with_their_path() {
+        let at = |at_ms, fault| ScheduledFault { at_ms, fault };
+        let ring = |ring: Vec<NodeId>| Fault::Partition(PartitionShape::MajoritiesRing { ring });
+        let cases: Vec<(Vec<ScheduledFault>, &str, &str)> = vec![
+            (
+                vec![at(5, Fault::Crash { node: 42 })],
+                "faults[0].fault.node",
+                "node 42 is not in a 5-node cluster",
+            ),
+            (
+                vec![at(5, Fault::HealAll), at(6, Fault::Resume { node: 5 })],
+                "faults[1].fault.node",
+                "node 5",
+            ),
+            (
+                vec![at(
+                    5,
+                    Fault::Partition(PartitionShape::Halves {
+                        minority: vec![1, 99],
+                    }),
+                )],
+                "faults[0].fault.minority[1]",
+                "node 99",
+            ),
+            (
+                vec![at(
+                    5,
+                    Fault::Partition(PartitionShape::Halves {
+                        minority: vec![1, 1],
+                    }),
+                )],
+                "faults[0].fault.minority[1]",
+                "appears twice",
+            ),
+            (
+                vec![at(5, ring(vec![0, 1, 2]))],
+                "faults[0].fault.ring",
+                "each of the 5 nodes",
+            ),
+            (
+                vec![at(
+                    5,
+                    Fault::Partition(PartitionShape::Bridge {
+                        bridge: 2,
+                        left: vec![2],
+                    }),
+                )],
+                "faults[0].fault.left[0]",
+                "bridge node 2",
+            ),
+            (
+                vec![at(5, Fault::Drop { permille: 1001 })],
+                "faults[0].fault.permille",
+                "thousandths",
+            ),
+            (
+                vec![at(
+                    5,
+                    Fault::Skew {
+                        node: 0,
+                        rate_permille: 0,
+                    },
+                )],
+                "faults[0].fault.rate_permille",
+                "timer rate",
+            ),
+            (
+                vec![at(
+                    5,
+                    Fault::Delay {
+                        max_extra_ms: u64::MAX,
+                    },
+                )],
+                "faults[0].fault.max_extra_ms",
+                "allowed",
+            ),
+            (
+                vec![at(10_001, Fault::HealAll)],
+                "faults[0].at_ms",
+                "after the trial's end",
+            ),
+            (
+                vec![at(9, Fault::HealAll), at(8, Fault::HealAll)],
+                "faults[1].at_ms",
+                "time order",
+            ),
+        ];
+        for (faults, path, message) in cases {
+            let schedule = FaultSchedule {
+                kinds: FaultKinds::all(),
+                faults,
+            };
+            let err = schedule.validate(5, 10_000).unwrap_err();
+            assert_eq!(err.path, path, "{err}");
+            assert!(err.message.contains(message), "{err}");
+        }
     }
 
     #[test]

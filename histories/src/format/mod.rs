@@ -129,6 +129,8 @@ impl FromStr for Format {
 pub struct Parsed {
     /// The file name the caller gave, for messages.
     pub file: String,
+    /// The format it was read in (given, or detected).
+    pub format: Format,
     /// The records, `history.ops[i].index == i`.
     pub history: History,
     /// `positions[i]` is where record `i` starts in the file. (A record the
@@ -228,6 +230,7 @@ pub fn parse(text: &str, file: &str, format: Format) -> Result<Parsed, ParseErro
         .collect();
     Ok(Parsed {
         file: file.to_string(),
+        format,
         history: History::new(records.ops),
         positions,
     })
@@ -288,26 +291,118 @@ impl From<ParseError> for ReadError {
     }
 }
 
+/// The longest line [`read_path`] accepts, in bytes. No format needs more
+/// (a Jepsen record is a line of a few hundred bytes), and a bound turns a
+/// file that never ends a line — `/dev/zero`, a binary, a stuck pipe —
+/// into an error at that line instead of an endless read.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The largest file [`read_path`] accepts, in bytes: the whole text is
+/// held in memory while it is parsed.
+pub const MAX_FILE_BYTES: usize = 1 << 30;
+
 /// Reads and parses the file at `path`, in `format`, or in the format
 /// [`detect`] picks when `None`. Bytes that are not UTF-8 are an error at
-/// the first bad byte.
+/// the first bad byte, found as the file streams in; so are a line longer
+/// than [`MAX_LINE_BYTES`] and a file larger than [`MAX_FILE_BYTES`].
 pub fn read_path(path: &Path, format: Option<Format>) -> Result<Parsed, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let file = path.display().to_string();
-    let text = std::str::from_utf8(&bytes).map_err(|err| not_utf8(&bytes, &err, &file))?;
+    let bytes = read_bounded(path, &file)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|err| not_utf8(&bytes, err.valid_up_to(), &file))?;
     let format = format.unwrap_or_else(|| detect(&file, text));
     Ok(parse(text, &file, format)?)
 }
 
-/// The error for bytes that stop being UTF-8 at `err.valid_up_to()`.
-fn not_utf8(bytes: &[u8], err: &std::str::Utf8Error, file: &str) -> ParseError {
-    let valid_len = err.valid_up_to();
+/// What [`read_bounded`] has checked of the bytes so far.
+struct Intake {
+    /// Bytes known to be whole, valid UTF-8.
+    valid: usize,
+    /// Where the current line starts, and its number (from 1).
+    line_start: usize,
+    line: u32,
+}
+
+/// Reads `path` in chunks, checking UTF-8 and line lengths as it goes, so
+/// that a bad or endless file stops early.
+fn read_bounded(path: &Path, file: &str) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let io_error = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut input = std::fs::File::open(path).map_err(io_error)?;
+    let mut bytes = Vec::new();
+    let mut intake = Intake {
+        valid: 0,
+        line_start: 0,
+        line: 1,
+    };
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let read = match input.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(io_error(err)),
+        };
+        let start = bytes.len();
+        bytes.extend_from_slice(&chunk[..read]);
+        intake.take(&bytes, start, file)?;
+    }
+    if intake.valid < bytes.len() {
+        return Err(not_utf8(&bytes, intake.valid, file).into());
+    }
+    Ok(bytes)
+}
+
+impl Intake {
+    /// Checks the bytes from `start` on (just read).
+    fn take(&mut self, bytes: &[u8], start: usize, file: &str) -> Result<(), ParseError> {
+        match std::str::from_utf8(&bytes[self.valid..]) {
+            Ok(_) => self.valid = bytes.len(),
+            // A sequence cut by the chunk's end completes with the next.
+            Err(err) if err.error_len().is_none() => self.valid += err.valid_up_to(),
+            Err(err) => return Err(not_utf8(bytes, self.valid + err.valid_up_to(), file)),
+        }
+        for (at, &byte) in bytes.iter().enumerate().skip(start) {
+            if byte == b'\n' {
+                self.line_start = at + 1;
+                self.line = self.line.saturating_add(1);
+            }
+        }
+        let too_long = bytes.len() - self.line_start > MAX_LINE_BYTES;
+        if too_long || bytes.len() > MAX_FILE_BYTES {
+            let (expected, found) = match too_long {
+                true => (
+                    format!("a line of at most {} MiB", MAX_LINE_BYTES >> 20),
+                    format!("no line break in its first {} MiB", MAX_LINE_BYTES >> 20),
+                ),
+                false => (
+                    format!("a file of at most {} MiB", MAX_FILE_BYTES >> 20),
+                    "a larger file".to_string(),
+                ),
+            };
+            return Err(ParseError {
+                file: file.to_string(),
+                line: self.line,
+                col: 1,
+                expected,
+                found,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The error for bytes that stop being UTF-8 at `valid_len`.
+fn not_utf8(bytes: &[u8], valid_len: usize, file: &str) -> ParseError {
     let valid = std::str::from_utf8(&bytes[..valid_len]).unwrap_or_default();
     let body = without_bom(valid);
-    let found = format!("the byte 0x{:02x}", bytes[valid_len]);
+    let found = match bytes.get(valid_len) {
+        Some(byte) => format!("the byte 0x{byte:02x}"),
+        None => "end of input".to_string(),
+    };
     Fault::new(body.len(), "UTF-8 text", found).locate(body, file)
 }
 
