@@ -12,7 +12,7 @@
 use crate::artifact::{
     failure_dir, is_failure, to_pretty_json, write_atomically, ArtifactFiles, CampaignRef,
 };
-use crate::report::{CampaignReport, FailureEntry, Shard, Status};
+use crate::report::{CampaignReport, FailureEntry, Shard, StopReason};
 use crate::system::SystemUnderTest;
 use crate::trial::{TrialConfig, TrialResult, TrialSpec, PANIC_CHECK};
 use checker::Validity;
@@ -115,13 +115,9 @@ fn run_one(job: Job<'_>, position: u64, index: u64) -> Outcome {
     });
     let replay = job.system.replay_command(&failure_dir(job.out_dir, seed));
     let spec = TrialSpec::generate(*job.config, seed);
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        TrialResult::of_system(spec.clone(), job.system)
-    }));
-    let result = match run {
+    let result = match run_caught(&spec, job.system) {
         Ok(result) => result,
-        Err(payload) => {
-            let message = panic_message(payload.as_ref());
+        Err(message) => {
             let artifact = ArtifactFiles::render_panic(&spec, campaign, &message, &replay);
             return Outcome {
                 position,
@@ -155,6 +151,39 @@ fn run_one(job: Job<'_>, position: u64, index: u64) -> Outcome {
         simulated_ns: stats.simulated_ns,
         artifact,
     }
+}
+
+/// Runs and checks a trial, turning a panic anywhere in it (the system
+/// under test, the world, the checker) into its message: one broken trial
+/// must not take a campaign down.
+pub fn run_caught(spec: &TrialSpec, system: &dyn SystemUnderTest) -> Result<TrialResult, String> {
+    quiet_panics_in_trials();
+    IN_TRIAL.with(|flag| flag.set(true));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        TrialResult::of_system(spec.clone(), system)
+    }));
+    IN_TRIAL.with(|flag| flag.set(false));
+    result.map_err(|payload| panic_message(payload.as_ref()))
+}
+
+thread_local! {
+    /// True while this thread runs a trial under [`run_caught`].
+    static IN_TRIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A trial's panic is reported with the trial (artifact, report, replay
+/// command), so the default hook's message and backtrace would only be
+/// noise, once per failing trial; panics anywhere else print as always.
+fn quiet_panics_in_trials() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_TRIAL.with(|flag| flag.get()) {
+                default_hook(info);
+            }
+        }));
+    });
 }
 
 /// The text a panic carried.
@@ -194,7 +223,7 @@ pub fn run_campaign(
 /// the workers finish them in, so the report — which failures get an
 /// artifact under the cap included — is the same at any thread count,
 /// and a checkpoint is exactly "the first N trials". The report is
-/// checkpointed to `OUT/report.json` (status `running`) about once a
+/// checkpointed to `OUT/report.json` (marked `in_progress`) about once a
 /// second; the caller writes the final one.
 pub fn run_campaign_with(
     config: &CampaignConfig,
@@ -220,9 +249,9 @@ pub fn run_campaign_with(
             // Keep the workers fed until the plan, the clock or a signal
             // says stop.
             while let Some(sender) = job_sender.as_ref() {
-                let stopped_by = run.stop_reason(started, controls.stop);
-                if stopped_by.is_some() || run.error.is_some() {
-                    run.stopped_by = stopped_by;
+                let halt = run.halt(started, controls.stop);
+                if halt.is_some() || run.error.is_some() {
+                    run.halt = halt;
                     job_sender = None; // closing the channel lets workers finish
                     break;
                 }
@@ -272,6 +301,15 @@ fn prepare_out_dir(out_dir: &Path, resuming: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Why a campaign stops starting trials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Halt {
+    /// Its plan is done: every trial, or (with only a time limit) the time.
+    AsPlanned,
+    /// Cut short.
+    Cut(StopReason),
+}
+
 /// The state of a running campaign on the collecting thread.
 struct Run<'a> {
     config: &'a CampaignConfig,
@@ -285,7 +323,7 @@ struct Run<'a> {
     /// Trials folded into the report: positions `0..folded`.
     folded: u64,
     planned: Option<u64>,
-    stopped_by: Option<Status>,
+    halt: Option<Halt>,
     error: Option<io::Error>,
     elapsed_before: f64,
     last_checkpoint: Instant,
@@ -300,7 +338,7 @@ impl<'a> Run<'a> {
         let mut report = resume.unwrap_or_else(|| {
             CampaignReport::new(config.seed, config.trials, config.trial, config.shard)
         });
-        report.status = Status::Running;
+        report.in_progress = true;
         report.max_failures = config.max_failures;
         let folded = report.trials[0].count;
         Run {
@@ -318,27 +356,27 @@ impl<'a> Run<'a> {
             waiting: BTreeMap::new(),
             folded,
             planned: config.trials.map(|trials| config.shard.trials_of(trials)),
-            stopped_by: None,
+            halt: None,
             error: None,
             last_checkpoint: Instant::now(),
         }
     }
 
     /// Why no further trial should start, if none should.
-    fn stop_reason(&self, started: Instant, stop: Option<&AtomicBool>) -> Option<Status> {
+    fn halt(&self, started: Instant, stop: Option<&AtomicBool>) -> Option<Halt> {
         if stop.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
-            return Some(Status::Interrupted);
+            return Some(Halt::Cut(StopReason::Interrupted));
         }
         if self.planned.is_some_and(|planned| self.dispatched >= planned) {
-            return Some(Status::Complete);
+            return Some(Halt::AsPlanned);
         }
         let out_of_time = self
             .config
             .time_limit
             .is_some_and(|limit| started.elapsed() >= limit);
         match (out_of_time, self.planned) {
-            (true, Some(_)) => Some(Status::TimeLimit),
-            (true, None) => Some(Status::Complete),
+            (true, Some(_)) => Some(Halt::Cut(StopReason::TimeLimit)),
+            (true, None) => Some(Halt::AsPlanned),
             (false, _) => None,
         }
     }
@@ -376,7 +414,10 @@ impl<'a> Run<'a> {
             return Err(err);
         }
         debug_assert!(self.waiting.is_empty(), "every outcome folded");
-        self.report.status = self.stopped_by.unwrap_or(Status::Complete);
+        self.report.in_progress = false;
+        if let Some(Halt::Cut(reason)) = self.halt {
+            self.report.finish(reason);
+        }
         self.report.failures.sort_by_key(|failure| failure.index);
         self.report
             .set_elapsed(self.elapsed_before + started.elapsed().as_secs_f64());

@@ -196,6 +196,11 @@ pub struct CampaignArgs {
     /// Print the final report as JSON on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Continue the interrupted or killed campaign whose --out this is
+    /// (its report.json holds the seed, trials and configuration; the
+    /// trials it finished are not run again).
+    #[arg(long, value_name = "OUT")]
+    pub resume: Option<PathBuf>,
     /// Write at most this many failure artifacts (0: no cap); later
     /// failures are counted exactly but not written.
     #[arg(long, default_value_t = crate::campaign::DEFAULT_MAX_FAILURES)]

@@ -6,7 +6,8 @@
 
 use crate::artifact::{self, fnv64, read_trial_file, ArtifactFiles, InputError};
 use crate::bench;
-use crate::campaign::{run_campaign, CampaignConfig};
+use crate::campaign::{run_campaign_with, CampaignConfig, Controls};
+use std::sync::atomic::AtomicBool;
 use crate::cli::{
     default_threads, BenchArgs, CampaignArgs, CheckArgs, FormatChoice, MergeArgs, ReplayArgs,
 };
@@ -39,71 +40,155 @@ type CommandResult = Result<i32, UsageError>;
 
 // ---- campaign ----------------------------------------------------------------
 
+/// The exit code of a campaign stopped by SIGINT or SIGTERM (128 + 2, as
+/// shells report an interrupted command), unless it found a violation.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
 /// `raftstorm campaign`.
 pub fn campaign(args: CampaignArgs) -> CommandResult {
+    let (config, resume) = match &args.resume {
+        Some(directory) => resumed_campaign(directory, &args)?,
+        None => (fresh_campaign(&args)?, None),
+    };
+    // Found now, not after the last trial: an --out that cannot hold the
+    // artifacts and the report would throw the whole campaign away.
+    artifact::check_writable_dir(&config.out_dir).map_err(|err| {
+        UsageError(format!(
+            "--out {}: cannot write there: {err}",
+            config.out_dir.display()
+        ))
+    })?;
+    let stop = interrupt_flag()?;
+    let planned = config.trials.map(|t| config.shard.trials_of(t));
+    let mut progress = Progress::new(args.quiet, planned);
+    let controls = Controls {
+        stop: Some(&stop),
+        resume,
+    };
+    let outcome = run_campaign_with(&config, &crate::system::BuiltIn, &mut progress, controls);
+    progress.finish();
+    let report = outcome.map_err(|err| {
+        UsageError(format!(
+            "cannot write a failure artifact under {}: {err}",
+            config.out_dir.display()
+        ))
+    })?;
+    Ok(finish_campaign(&report, &args, &config.out_dir))
+}
+
+/// The campaign the flags describe.
+fn fresh_campaign(args: &CampaignArgs) -> Result<CampaignConfig, UsageError> {
     let trial = args.trial.config().map_err(UsageError)?;
     let trials = args.trials.or(if args.time_limit.is_none() {
         Some(1_000)
     } else {
         None
     });
-    let shard = args.shard.unwrap_or(Shard::WHOLE);
-    let config = CampaignConfig {
+    Ok(CampaignConfig {
         seed: args.seed,
         trials,
         time_limit: args.time_limit,
         threads: args.threads.map_or_else(default_threads, |t| t as usize),
-        shard,
+        shard: args.shard.unwrap_or(Shard::WHOLE),
         trial,
         out_dir: args.out.clone(),
         max_failures: args.max_failures,
+    })
+}
+
+/// The campaign whose checkpoint is `directory/report.json`, to continue:
+/// its seed, trials, shard, configuration and artifact cap come from the
+/// checkpoint; threads and a time limit from the flags.
+fn resumed_campaign(
+    directory: &Path,
+    args: &CampaignArgs,
+) -> Result<(CampaignConfig, Option<CampaignReport>), UsageError> {
+    let path = directory.join("report.json");
+    let report = artifact::read_report_file(&path)?;
+    if report.version != artifact::TOOL_VERSION {
+        return Err(UsageError(format!(
+            "{}: written by raftstorm {}, but this is raftstorm {}; resume it with that version",
+            path.display(),
+            report.version,
+            artifact::TOOL_VERSION
+        )));
+    }
+    let [shard] = report.shards[..] else {
+        return Err(UsageError(format!(
+            "{}: a merged report of {} shards; resume each shard's own --out",
+            path.display(),
+            report.shards.len()
+        )));
     };
-    // Found now, not after the last trial: an --out that cannot hold the
-    // artifacts and the report would throw the whole campaign away.
-    artifact::check_writable_dir(&args.out).map_err(|err| {
-        UsageError(format!(
-            "--out {}: cannot write there: {err}",
-            args.out.display()
-        ))
-    })?;
-    let mut progress = Progress::new(args.quiet, trials.map(|t| shard.trials_of(t)));
-    let outcome = run_campaign(&config, &crate::system::BuiltIn, &mut progress);
-    progress.finish();
-    let mut report = outcome.map_err(|err| {
-        UsageError(format!(
-            "cannot write a failure artifact under {}: {err}",
-            args.out.display()
-        ))
-    })?;
-    // run_campaign stops short of its plan only when the time limit runs
-    // out (an artifact it cannot write is an error, above).
-    report.finish(StopReason::TimeLimit);
-    let report_path = args.out.join("report.json");
-    let mut code = report.exit_code();
-    // A file that cannot be written is reported, but never hides a worse
-    // verdict: a violation still exits 1.
+    let unfinished = report.in_progress || report.stopped_by.is_some();
+    if !unfinished {
+        return Err(UsageError(format!(
+            "{}: this campaign is complete; there is nothing to resume",
+            path.display()
+        )));
+    }
+    let config = CampaignConfig {
+        seed: report.campaign_seed,
+        trials: report.trials_requested,
+        time_limit: args.time_limit,
+        threads: args.threads.map_or_else(default_threads, |t| t as usize),
+        shard,
+        trial: report.config,
+        out_dir: directory.to_path_buf(),
+        max_failures: report.max_failures,
+    };
+    let mut report = report;
+    report.stopped_by = None;
+    Ok((config, Some(report)))
+}
+
+/// SIGINT and SIGTERM set the flag the campaign polls; a second signal,
+/// when the first has not yet stopped it, ends the process at once.
+fn interrupt_flag() -> Result<std::sync::Arc<AtomicBool>, UsageError> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        flag::register_conditional_shutdown(signal, EXIT_INTERRUPTED, stop.clone())
+            .and_then(|_| flag::register(signal, stop.clone()))
+            .map_err(|err| UsageError(format!("cannot handle signal {signal}: {err}")))?;
+    }
+    Ok(stop)
+}
+
+/// Writes the report and JUnit, prints the summary, and says the exit
+/// code: a file that cannot be written is reported but never hides a
+/// worse verdict (a violation still exits 1).
+fn finish_campaign(report: &CampaignReport, args: &CampaignArgs, out_dir: &Path) -> i32 {
+    let report_path = out_dir.join("report.json");
+    let mut code = match report.stopped_by {
+        Some(StopReason::Interrupted) if report.validity != checker::Validity::Invalid => {
+            EXIT_INTERRUPTED
+        }
+        _ => report.exit_code(),
+    };
     let mut write = |path: &Path, bytes: &[u8]| {
         if let Err(err) = artifact::write_atomically(path, bytes) {
             eprintln!("raftstorm: {}: cannot write: {err}", path.display());
             code = worse(code, EXIT_USAGE);
         }
     };
-    write(&report_path, &artifact::to_pretty_json(&report));
+    write(&report_path, &artifact::to_pretty_json(report));
     if let Some(junit) = &args.junit {
         write(junit, report.junit_xml(&bench::check_names()).as_bytes());
     }
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report).expect("a report serializes")
+            serde_json::to_string_pretty(report).expect("a report serializes")
         );
     } else if !args.quiet {
-        print!("{}", campaign_summary(&report, &report_path));
+        print!("{}", campaign_summary(report, &report_path));
     }
     if let Some(shortfall) = report.shortfall().filter(|_| args.quiet || args.json) {
         eprintln!("raftstorm: incomplete: {shortfall}");
     }
-    Ok(code)
+    code
 }
 
 /// The human summary printed after a campaign.

@@ -21,10 +21,10 @@
 //! but its seed and the configuration.
 
 use crate::artifact::{failure_dir, to_pretty_json, write_atomically, ArtifactFiles};
-use crate::campaign::{run_campaign, CampaignConfig, Silent};
+use crate::campaign::{run_caught, run_campaign, CampaignConfig, Silent};
 use crate::report::{CampaignReport, Shard};
 use crate::system::{Custom, SystemConfig, SystemUnderTest};
-use crate::trial::{TrialConfig, TrialResult, TrialSpec};
+use crate::trial::{TrialConfig, TrialSpec};
 use checker::Validity;
 use nemesis::FaultKinds;
 use replica::{ReadMode, Replica};
@@ -225,8 +225,10 @@ impl Campaign {
             return Ok(report);
         };
         let spec = TrialSpec::generate(self.config.trial, first.seed);
-        let result = TrialResult::of_system(spec, system);
-        let reason = crate::explain::one_line_reason(&result.verdict).unwrap_or_default();
+        let reason = match run_caught(&spec, system) {
+            Ok(result) => crate::explain::one_line_reason(&result.verdict).unwrap_or_default(),
+            Err(message) => format!("the trial panicked: {message}"),
+        };
         Err(Failure::Trial(Box::new(TrialFailure {
             seed: first.seed,
             validity: first.validity,
@@ -243,9 +245,26 @@ impl Campaign {
     /// artifact, and fails the test if the trial fails.
     fn replay_one(&self, system: &Custom<impl Replica>, seed: u64) -> Result<CampaignReport, Failure> {
         let config = &self.config;
-        let result = TrialResult::of_system(TrialSpec::generate(config.trial, seed), system);
+        let spec = TrialSpec::generate(config.trial, seed);
         let directory = failure_dir(&config.out_dir, seed);
         let replay = system.replay_command(&directory);
+        let result = match run_caught(&spec, system) {
+            Ok(result) => result,
+            Err(message) => {
+                let files = ArtifactFiles::render_panic(&spec, None, &message, &replay);
+                files.write_to(&directory).map_err(|err| io_failure(&directory, err))?;
+                return Err(Failure::Trial(Box::new(TrialFailure {
+                    seed,
+                    validity: Validity::Invalid,
+                    checks: vec![crate::trial::PANIC_CHECK.to_string()],
+                    reason: format!("the trial panicked: {message}"),
+                    artifact: directory,
+                    replay,
+                    failed_trials: 1,
+                    trials: 1,
+                })));
+            }
+        };
         let files = ArtifactFiles::render(&result, None, &replay);
         files
             .write_to(&directory)

@@ -81,12 +81,15 @@ pub const EXIT_INCOMPLETE: i32 = 4;
 pub enum StopReason {
     /// `--time-limit` ran out first.
     TimeLimit,
+    /// SIGINT or SIGTERM: `campaign --resume` continues the campaign.
+    Interrupted,
 }
 
 impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StopReason::TimeLimit => f.write_str("the time limit"),
+            StopReason::Interrupted => f.write_str("an interrupt (resume it with campaign --resume)"),
         }
     }
 }
@@ -164,35 +167,6 @@ pub struct FailureEntry {
     pub replay: String,
 }
 
-/// How far a campaign got.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Still running: this report is a checkpoint (`campaign --resume`
-    /// continues from it). A report left in this state was killed.
-    Running,
-    /// Every planned trial ran (or, with only a time limit, the limit
-    /// ended it as planned).
-    #[default]
-    Complete,
-    /// Cut short by `--time-limit` before every planned trial ran.
-    TimeLimit,
-    /// Stopped by SIGINT or SIGTERM; `campaign --resume` continues it.
-    Interrupted,
-}
-
-impl Status {
-    /// The phrase for summaries.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Status::Running => "still running (or killed): resume it with campaign --resume",
-            Status::Complete => "complete",
-            Status::TimeLimit => "cut short by its time limit",
-            Status::Interrupted => "interrupted: resume it with campaign --resume",
-        }
-    }
-}
-
 /// `report.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CampaignReport {
@@ -238,9 +212,10 @@ pub struct CampaignReport {
     /// Every failing trial, by campaign index, up to `max_failures` (the
     /// counts above stay exact).
     pub failures: Vec<FailureEntry>,
-    /// How far the campaign got.
-    #[serde(default)]
-    pub status: Status,
+    /// This is a checkpoint of a campaign still running — or killed:
+    /// `campaign --resume` continues it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_progress: bool,
     /// Most failure artifacts written (0: no cap).
     #[serde(default)]
     pub max_failures: u64,
@@ -280,7 +255,7 @@ impl CampaignReport {
             simulated_seconds_per_sec: 0.0,
             failures_per_check: BTreeMap::new(),
             failures: Vec::new(),
-            status: Status::Running,
+            in_progress: true,
             max_failures: 0,
             failures_not_written: 0,
         }
@@ -354,6 +329,13 @@ impl CampaignReport {
         }
         if let Some(reason) = self.stopped_by {
             parts.push(format!("stopped by {reason}"));
+        }
+        if self.in_progress {
+            parts.push(
+                "a checkpoint of a campaign that has not finished (still running, or killed: \
+                 resume it with campaign --resume)"
+                    .to_string(),
+            );
         }
         if parts.is_empty() {
             return None;
@@ -450,9 +432,7 @@ impl CampaignReport {
         }
         self.failures.extend(other.failures);
         self.failures_not_written += other.failures_not_written;
-        if other.status != Status::Complete {
-            self.status = other.status;
-        }
+        self.in_progress |= other.in_progress;
         Ok(())
     }
 
