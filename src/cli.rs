@@ -43,7 +43,8 @@ pub enum Command {
 /// What every trial of a campaign (or a replay by seed) looks like.
 #[derive(Debug, Clone, Args)]
 pub struct TrialArgs {
-    /// The Raft under test: raft-core (raftstorm's own).
+    /// The Raft under test: raft-core (raftstorm's own) or raft-rs
+    /// (tikv/raft-rs 0.7, through raft-rs-adapter).
     #[arg(long, default_value = "raft-core", value_parser = parse_system)]
     pub system: SystemName,
     /// Nodes in the cluster, 1 to 9 (even sizes and 1 work too: every
@@ -67,6 +68,14 @@ pub struct TrialArgs {
     /// subset per trial (swarm testing).
     #[arg(long)]
     pub no_swarm: bool,
+    /// raft-rs only: pre-vote on or off (default: swarm mode draws it per
+    /// trial; off with --no-swarm).
+    #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+    pub pre_vote: Option<bool>,
+    /// raft-rs only: check-quorum on or off (default: swarm mode draws it
+    /// per trial; off with --no-swarm; always on for lease reads).
+    #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+    pub check_quorum: Option<bool>,
     /// Switch on a planted bug of the system (repeatable), e.g. --bug
     /// vote-twice.
     #[arg(long = "bug", value_name = "NAME")]
@@ -142,7 +151,32 @@ impl TrialArgs {
                     .iter()
                     .map(|name| parse_bug(name))
                     .collect::<Result<BugSet, String>>()?;
+                if self.pre_vote.is_some() || self.check_quorum.is_some() {
+                    return Err(
+                        "--pre-vote and --check-quorum are raft-rs options (add --system raft-rs)"
+                            .to_string(),
+                    );
+                }
                 Ok(SystemConfig::RaftCore { bugs })
+            }
+            SystemName::RaftRs => {
+                let bugs = self
+                    .bugs
+                    .iter()
+                    .map(|name| name.parse::<raft_rs_adapter::Bug>().map_err(|e| e.to_string()))
+                    .collect::<Result<raft_rs_adapter::BugSet, String>>()?;
+                let lease = self.read_mode == ReadMode::Lease;
+                let options = raft_rs_adapter::RaftRsOptions {
+                    pre_vote: self.pre_vote.unwrap_or(false),
+                    check_quorum: self.check_quorum.unwrap_or(lease),
+                    bugs,
+                };
+                let vary_options =
+                    !self.no_swarm && self.pre_vote.is_none() && self.check_quorum.is_none();
+                Ok(SystemConfig::RaftRs {
+                    options,
+                    vary_options,
+                })
             }
         }
     }
@@ -317,6 +351,14 @@ fn parse_fault_kinds(text: &str) -> Result<FaultKinds, String> {
 fn parse_bug(text: &str) -> Result<Bug, String> {
     text.parse()
         .map_err(|err: raft_core::bugs::UnknownBug| err.to_string())
+}
+
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        other => Err(format!("expected on or off, found '{other}'")),
+    }
 }
 
 fn parse_system(text: &str) -> Result<SystemName, String> {

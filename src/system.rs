@@ -11,7 +11,9 @@ use crate::trial::TrialSpec;
 use nemesis::seeds::{stream, Concern};
 use nemesis::TrialOutput;
 use raft_core::BugSet;
-use replica::{ClusterConfig, Replica};
+use raft_rs_adapter::{RaftRsNode, RaftRsOptions};
+use rand::Rng;
+use replica::{ClusterConfig, ReadMode, Replica};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
@@ -26,6 +28,16 @@ pub enum SystemConfig {
         /// Planted bugs switched on.
         #[serde(default)]
         bugs: BugSet,
+    },
+    /// tikv/raft-rs (the `raft` crate) through `raft-rs-adapter`.
+    RaftRs {
+        /// Its protocol options and the adapter's planted bugs.
+        #[serde(flatten)]
+        options: RaftRsOptions,
+        /// Swarm mode over the options: each trial draws pre-vote and
+        /// check-quorum from its seed (stored, drawn, in its trial.json).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        vary_options: bool,
     },
     /// A system from the user's own code, run through [`crate::harness`].
     Custom,
@@ -45,16 +57,19 @@ pub enum SystemName {
     /// raft-core.
     #[default]
     RaftCore,
+    /// tikv/raft-rs.
+    RaftRs,
 }
 
 impl SystemName {
     /// Every system the command line can run.
-    pub const ALL: [SystemName; 1] = [SystemName::RaftCore];
+    pub const ALL: [SystemName; 2] = [SystemName::RaftCore, SystemName::RaftRs];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
         match self {
             SystemName::RaftCore => "raft-core",
+            SystemName::RaftRs => "raft-rs",
         }
     }
 }
@@ -87,6 +102,7 @@ impl SystemConfig {
     pub fn name(&self) -> &'static str {
         match self {
             SystemConfig::RaftCore { .. } => "raft-core",
+            SystemConfig::RaftRs { .. } => "raft-rs",
             SystemConfig::Custom => "custom",
         }
     }
@@ -95,6 +111,9 @@ impl SystemConfig {
     pub fn bug_names(&self) -> Vec<&'static str> {
         match self {
             SystemConfig::RaftCore { bugs } => bugs.iter().map(|bug| bug.name()).collect(),
+            SystemConfig::RaftRs { options, .. } => {
+                options.bugs.iter().map(|bug| bug.name()).collect()
+            }
             SystemConfig::Custom => Vec::new(),
         }
     }
@@ -103,7 +122,36 @@ impl SystemConfig {
     pub fn validate(&self, cluster: &ClusterConfig) -> Result<(), String> {
         match self {
             SystemConfig::RaftCore { bugs } => raft_core::Node::validate(cluster, bugs),
+            SystemConfig::RaftRs {
+                options,
+                vary_options,
+            } => {
+                let mut options = *options;
+                // Swarm mode turns check-quorum on for lease reads.
+                options.check_quorum |= *vary_options && cluster.read_mode == ReadMode::Lease;
+                RaftRsNode::validate(cluster, &options)
+            }
             SystemConfig::Custom => Ok(()),
+        }
+    }
+
+    /// The concrete system of the trial of `seed`: with swarm mode over
+    /// the options, raft-rs's pre-vote and check-quorum are drawn from the
+    /// seed (check-quorum always on for lease reads, which need it).
+    pub fn for_trial(self, cluster: &ClusterConfig, seed: u64) -> SystemConfig {
+        let SystemConfig::RaftRs {
+            mut options,
+            vary_options: true,
+        } = self
+        else {
+            return self;
+        };
+        let mut rng = stream(seed, Concern::SystemOptions);
+        options.pre_vote = rng.gen_bool(0.5);
+        options.check_quorum = cluster.read_mode == ReadMode::Lease || rng.gen_bool(0.5);
+        SystemConfig::RaftRs {
+            options,
+            vary_options: false,
         }
     }
 }
@@ -135,6 +183,7 @@ impl SystemUnderTest for BuiltIn {
     fn run(&self, spec: &TrialSpec) -> TrialOutput {
         match spec.config.system {
             SystemConfig::RaftCore { bugs } => run_world::<raft_core::Node>(spec, bugs),
+            SystemConfig::RaftRs { options, .. } => run_world::<RaftRsNode>(spec, options),
             SystemConfig::Custom => {
                 panic!("a custom system's trial runs only from the code that defines the system")
             }

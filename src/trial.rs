@@ -96,6 +96,10 @@ impl TrialSpec {
             config.world.timeline.faults,
             &mut stream(seed, Concern::Schedule),
         );
+        let config = TrialConfig {
+            system: config.system.for_trial(&config.world.cluster, seed),
+            ..config
+        };
         TrialSpec {
             seed,
             config,

@@ -29,6 +29,9 @@ pub enum Concern {
         /// 0 for the first boot, then 1, 2, ... after each restart.
         incarnation: u32,
     },
+    /// The system's protocol options, where swarm mode draws them per
+    /// trial (raft-rs's pre-vote and check-quorum).
+    SystemOptions,
 }
 
 impl Concern {
@@ -41,6 +44,7 @@ impl Concern {
             Concern::NodeTimers { node, incarnation } => {
                 5 | (u64::from(node) << 8) | (u64::from(incarnation) << 32)
             }
+            Concern::SystemOptions => 6,
         }
     }
 }
