@@ -65,10 +65,17 @@ fn a_short_default_campaign_on_the_correct_raft_exits_0() {
 }
 
 /// Runs a campaign with a planted bug and returns its out dir and report.
-fn buggy_campaign(name: &str, bug: &str, trials: &str) -> (PathBuf, serde_json::Value, Output) {
+fn buggy_campaign(
+    name: &str,
+    system: &str,
+    bug: &str,
+    trials: &str,
+) -> (PathBuf, serde_json::Value, Output) {
     let out = scratch(name);
     let run = raftstorm(&[
         "campaign",
+        "--system",
+        system,
         "--bug",
         bug,
         "--trials",
@@ -83,10 +90,23 @@ fn buggy_campaign(name: &str, bug: &str, trials: &str) -> (PathBuf, serde_json::
     (out, report, run)
 }
 
+/// A planted bug of each system, and enough trials to catch it.
+const CAUGHT_BUGS: [(&str, &str, &str); 2] = [
+    ("raft-core", "no-session-dedup", "40"),
+    ("raft-rs", "apply-unstable-entries", "6"),
+];
+
 #[test]
 fn a_planted_bug_is_caught_and_its_artifact_replays_byte_for_byte() {
-    let (out, report, run) = buggy_campaign("bug", "no-session-dedup", "40");
-    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    for (system, bug, trials) in CAUGHT_BUGS {
+        caught_and_replayed(system, bug, trials);
+    }
+}
+
+fn caught_and_replayed(system: &str, bug: &str, trials: &str) {
+    let (out, report, run) = buggy_campaign(&format!("bug-{system}"), system, bug, trials);
+    assert_eq!(code(&run), 1, "{system}: {}", stderr(&run));
+    assert_eq!(report["config"]["system"]["name"], system);
     let failure = &report["failures"][0];
     let seed = failure["seed"].as_u64().unwrap();
     let artifact = out.join("failures").join(seed.to_string());
@@ -235,16 +255,24 @@ fn merged_shards_cover_exactly_the_unsharded_campaign() {
 
 #[test]
 fn one_thread_and_two_threads_give_identical_results() {
+    for (system, bug) in [("raft-core", "vote-twice"), ("raft-rs", "read-without-read-state")] {
+        same_at_any_thread_count(system, bug);
+    }
+}
+
+fn same_at_any_thread_count(system: &str, bug: &str) {
     let run = |threads: &str| {
-        let dir = scratch(&format!("threads{threads}"));
+        let dir = scratch(&format!("threads{threads}-{system}"));
         let report = campaign_json(&[
             "campaign",
+            "--system",
+            system,
             "--seed",
             "11",
             "--trials",
             "16",
             "--bug",
-            "vote-twice",
+            bug,
             "--threads",
             threads,
             "--json",

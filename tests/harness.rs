@@ -67,3 +67,29 @@ fn campaigns_that_would_test_nothing_or_cannot_run_are_refused() {
         );
     }
 }
+
+/// The README's "Test your own Raft" example, as it is written there:
+/// tikv/raft-rs through its adapter is exactly the kind of system a user
+/// brings.
+#[test]
+fn the_readme_example_tests_raft_rs_from_a_users_test() {
+    use raft_rs_adapter::{RaftRsNode, RaftRsOptions};
+
+    raftstorm::harness::Campaign::new()
+        .trials(20)
+        .seed(7)
+        .faults("partition,crash,drop")
+        .assert_clean::<RaftRsNode>(RaftRsOptions::default());
+
+    let buggy = RaftRsOptions {
+        bugs: "read-without-read-state".parse().unwrap(),
+        ..RaftRsOptions::default()
+    };
+    let failure = campaign("raft-rs-bug")
+        .trials(300)
+        .run::<RaftRsNode>(buggy)
+        .expect_err("a read served without its ReadState is caught");
+    let message = failure.to_string();
+    assert!(message.contains("linearizability"), "{message}");
+    assert!(message.contains("RAFTSTORM_SEED="), "{message}");
+}
