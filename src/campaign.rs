@@ -464,6 +464,7 @@ fn record(
         checks: outcome.checks,
         artifact: directory.display().to_string(),
         replay: job.system.replay_command(&directory),
+        shrunk: Vec::new(),
     };
     observer.failure(&entry);
     report.failures.push(entry);

@@ -38,6 +38,35 @@ pub enum Command {
     Merge(MergeArgs),
     /// Print the figures that matter: trials/s, events/s, checker time.
     Bench(BenchArgs),
+    /// Turn a failing trial into the smallest trial that still fails the
+    /// same check.
+    Shrink(ShrinkArgs),
+}
+
+/// `raftstorm shrink`.
+#[derive(Debug, Clone, Args)]
+pub struct ShrinkArgs {
+    /// The failing trial's trial.json (from a failure artifact).
+    pub trial_json: PathBuf,
+    /// Where the shrunk trial's artifact goes (default: a `shrunk` folder
+    /// beside the trial.json). The original is never touched.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The check the shrunk trial must still fail (default: the first the
+    /// trial fails).
+    #[arg(long)]
+    pub check: Option<String>,
+    /// Stop after this long with the smallest trial found so far (the
+    /// result then depends on the machine's speed).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub time_limit: Duration,
+    /// Stop after running this many variants (deterministic).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_candidates: u64,
+    /// Variants run at once (default: every core; the result does not
+    /// depend on it).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
 }
 
 /// What every trial of a campaign (or a replay by seed) looks like.
@@ -184,7 +213,7 @@ impl TrialArgs {
 
 /// The default timeline, stretched or shrunk to `duration_ms`: faults
 /// until 3.5 s before the end, clients until 1 s before the end.
-fn scaled_timeline(duration_ms: u64) -> nemesis::Timeline {
+pub fn scaled_timeline(duration_ms: u64) -> nemesis::Timeline {
     let default = nemesis::Timeline::default();
     let tail_ms = default.end_ms - default.faults.heal_at_ms;
     nemesis::Timeline {
@@ -230,6 +259,11 @@ pub struct CampaignArgs {
     /// Print the final report as JSON on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Do not shrink failures (by default the first failure of each check
+    /// is shrunk to the smallest trial that still fails it, into
+    /// `OUT/failures/<seed>/shrunk/`).
+    #[arg(long)]
+    pub no_shrink: bool,
     /// Continue the interrupted or killed campaign whose --out this is
     /// (its report.json holds the seed, trials and configuration; the
     /// trials it finished are not run again).

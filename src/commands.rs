@@ -21,6 +21,7 @@ use histories::format::{self, Format};
 use histories::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::Path;
 
 /// Exit code for usage and input errors.
@@ -67,13 +68,46 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
     };
     let outcome = run_campaign_with(&config, &crate::system::BuiltIn, &mut progress, controls);
     progress.finish();
-    let report = outcome.map_err(|err| {
+    let mut report = outcome.map_err(|err| {
         UsageError(format!(
             "cannot write a failure artifact under {}: {err}",
             config.out_dir.display()
         ))
     })?;
+    if !args.no_shrink && report.stopped_by != Some(StopReason::Interrupted) {
+        shrink_failures(&mut report, &config, args.quiet)?;
+    }
     Ok(finish_campaign(&report, &args, &config.out_dir))
+}
+
+/// The budget of each shrink a campaign runs: bounded by a count of
+/// variants, so the same campaign shrinks to the same trials, with a
+/// wall-clock guard.
+const CAMPAIGN_SHRINK_VARIANTS: u64 = 600;
+const CAMPAIGN_SHRINK_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn shrink_failures(
+    report: &mut CampaignReport,
+    config: &CampaignConfig,
+    quiet: bool,
+) -> Result<(), UsageError> {
+    let budget = crate::shrink::Budget {
+        max_candidates: CAMPAIGN_SHRINK_VARIANTS,
+        time_limit: Some(CAMPAIGN_SHRINK_TIME),
+        threads: config.threads,
+    };
+    let mut progress = |line: &str| {
+        if !quiet {
+            eprintln!("raftstorm: {line}");
+        }
+    };
+    crate::shrink::shrink_first_failures(report, &crate::system::BuiltIn, budget, &mut progress)
+        .map_err(|err| {
+            UsageError(format!(
+                "cannot write a shrunk trial under {}: {err}",
+                config.out_dir.display()
+            ))
+        })
 }
 
 /// The campaign the flags describe.
@@ -229,6 +263,13 @@ pub fn campaign_summary(report: &CampaignReport, report_path: &Path) -> String {
                 failure.checks.join(", "),
                 failure.replay
             );
+            for shrunk in &failure.shrunk {
+                let _ = writeln!(
+                    text,
+                    "      {} shrunk to {}: {}",
+                    shrunk.check, shrunk.after, shrunk.replay
+                );
+            }
         }
     }
     if let Some(shortfall) = report.shortfall() {
@@ -602,4 +643,41 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let verdicts_as_expected = bench::run(&args, threads).map_err(UsageError)?;
     Ok(if verdicts_as_expected { 0 } else { 1 })
+}
+
+// ---- shrink ------------------------------------------------------------------
+
+/// `raftstorm shrink`.
+pub fn shrink(args: crate::cli::ShrinkArgs) -> CommandResult {
+    let file = read_trial_file(&args.trial_json)?;
+    let system = crate::system::BuiltIn;
+    crate::system::SystemUnderTest::validate(&system, &file.trial).map_err(UsageError)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let parent = args.trial_json.parent().unwrap_or(Path::new("."));
+        parent.join("shrunk")
+    });
+    artifact::check_writable_dir(&out)
+        .map_err(|err| UsageError(format!("--out {}: cannot write there: {err}", out.display())))?;
+    let budget = crate::shrink::Budget {
+        max_candidates: args.max_candidates,
+        time_limit: Some(args.time_limit),
+        threads: args.threads.map_or_else(default_threads, |t| t as usize),
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |step: &str| {
+        if tty {
+            eprintln!("  {step}");
+        }
+    };
+    let target = args.check.as_deref();
+    let shrunk = crate::shrink::shrink(file.trial, &system, budget, target, &mut progress)
+        .map_err(|err| UsageError(format!("{}: {err}", args.trial_json.display())))?;
+    let replay = format!("raftstorm replay {}", out.join("trial.json").display());
+    let files = crate::shrink::artifact(&shrunk, file.campaign, &replay);
+    files
+        .write_to(&out)
+        .map_err(|err| UsageError(format!("{}: cannot write: {err}", out.display())))?;
+    print!("{}", crate::shrink::summary(&shrunk));
+    println!("shrunk artifact: {}\nreplay: {replay}", out.display());
+    Ok(exit_code(shrunk.result.verdict.validity))
 }

@@ -23,6 +23,7 @@ pub mod explain;
 pub mod harness;
 pub mod progress;
 pub mod report;
+pub mod shrink;
 pub mod system;
 pub mod trial;
 pub mod workload;
@@ -49,6 +50,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Check(args) => commands::check(args),
         cli::Command::Merge(args) => commands::merge(args),
         cli::Command::Bench(args) => commands::bench(args),
+        cli::Command::Shrink(args) => commands::shrink(args),
     };
     match outcome {
         Ok(code) => code,

@@ -165,6 +165,29 @@ pub struct FailureEntry {
     pub artifact: String,
     /// The command that replays it.
     pub replay: String,
+    /// The smallest trials found that fail the same check, one per check
+    /// this is the campaign's first failure of (see `raftstorm shrink`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shrunk: Vec<ShrunkEntry>,
+}
+
+/// Where a failure's shrunk trial is, and how much smaller it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShrunkEntry {
+    /// The check it still fails.
+    pub check: String,
+    /// Its artifact directory.
+    pub artifact: String,
+    /// The command that replays it.
+    pub replay: String,
+    /// The original's measures.
+    pub before: crate::shrink::Size,
+    /// The shrunk trial's measures.
+    pub after: crate::shrink::Size,
+    /// Variants run.
+    pub variants: u64,
+    /// False when the budget ran out before a fixpoint.
+    pub finished: bool,
 }
 
 /// `report.json`.
@@ -255,7 +278,7 @@ impl CampaignReport {
             simulated_seconds_per_sec: 0.0,
             failures_per_check: BTreeMap::new(),
             failures: Vec::new(),
-            in_progress: true,
+            in_progress: false,
             max_failures: 0,
             failures_not_written: 0,
         }
@@ -701,6 +724,7 @@ mod tests {
                 checks: vec!["linearizability".into()],
                 artifact: String::new(),
                 replay: format!("raftstorm replay {index}"),
+                shrunk: Vec::new(),
             });
             *report
                 .failures_per_check

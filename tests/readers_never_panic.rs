@@ -53,6 +53,7 @@ fn report_seeds() -> Vec<Vec<u8>> {
                 checks: vec!["linearizability".into()],
                 artifact: format!("out/failures/{}", index * 31),
                 replay: format!("raftstorm replay out/failures/{}/trial.json", index * 31),
+                shrunk: Vec::new(),
             });
             report
                 .failures_per_check

@@ -52,6 +52,14 @@ pub struct ClientConfig {
     pub think_max_ms: u64,
     /// Pause before retrying after a redirect that named no leader.
     pub retry_backoff_ms: u64,
+    /// Clients invoke nothing before this: a shrinker cuts the operations
+    /// that come long before a failure this way.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub start_ms: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 impl Default for ClientConfig {
@@ -62,6 +70,7 @@ impl Default for ClientConfig {
             op_timeout_ms: 1_000,
             think_max_ms: 20,
             retry_backoff_ms: 25,
+            start_ms: 0,
         }
     }
 }
@@ -121,7 +130,7 @@ impl<W: Workload, R: Replica> World<W, R> {
                 done: false,
             });
             let think_ns = self.think_time_ns();
-            self.wake_client(slot, think_ns);
+            self.wake_client(slot, self.config.clients.start_ms * NS_PER_MS + think_ns);
         }
     }
 
