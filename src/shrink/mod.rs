@@ -216,7 +216,7 @@ impl Search<'_> {
                             Some(last) if last.pass == pass => last.absorb(step),
                             _ => self.steps.push(step),
                         }
-                        current = smaller;
+                        current = *smaller;
                         continue 'passes;
                     }
                     Found::Nothing => {}
@@ -245,7 +245,7 @@ impl Search<'_> {
             self.candidates += batch.len() as u64;
             let results = self.run_batch(batch);
             if let Some(result) = results.into_iter().flatten().next() {
-                return Found::Smaller(result);
+                return Found::Smaller(Box::new(result));
             }
         }
         Found::Nothing
@@ -272,7 +272,7 @@ impl Search<'_> {
 }
 
 enum Found {
-    Smaller(TrialResult),
+    Smaller(Box<TrialResult>),
     Nothing,
     OutOfBudget,
 }
