@@ -240,3 +240,69 @@ pub fn run_world<R: Replica>(spec: &TrialSpec, options: R::Options) -> TrialOutp
     )
     .run()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trial::TrialConfig;
+
+    #[test]
+    fn a_trial_file_without_a_system_means_raft_core() {
+        let mut json = serde_json::to_value(TrialConfig::default()).unwrap();
+        json.as_object_mut().unwrap().remove("system");
+        let config: TrialConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(config.system, SystemConfig::default());
+        assert_eq!(config.system.name(), "raft-core");
+    }
+
+    #[test]
+    fn systems_serialize_by_name_with_their_options_and_read_back() {
+        let raft_rs = SystemConfig::RaftRs {
+            options: RaftRsOptions {
+                pre_vote: true,
+                check_quorum: false,
+                bugs: "read-without-read-state".parse().unwrap(),
+            },
+            vary_options: false,
+        };
+        let cases = [
+            (
+                SystemConfig::RaftCore {
+                    bugs: BugSet::only(raft_core::Bug::VoteTwice),
+                },
+                r#"{"name":"raft-core","bugs":["vote-twice"]}"#,
+            ),
+            (
+                raft_rs,
+                r#"{"name":"raft-rs","pre_vote":true,"check_quorum":false,"bugs":["read-without-read-state"]}"#,
+            ),
+            (SystemConfig::Custom, r#"{"name":"custom"}"#),
+        ];
+        for (system, json) in cases {
+            assert_eq!(serde_json::to_string(&system).unwrap(), json);
+            assert_eq!(serde_json::from_str::<SystemConfig>(json).unwrap(), system);
+        }
+    }
+
+    #[test]
+    fn swarm_mode_draws_raft_rs_options_per_trial_from_the_seed() {
+        let varying = SystemConfig::RaftRs {
+            options: RaftRsOptions::default(),
+            vary_options: true,
+        };
+        let cluster = ClusterConfig::default();
+        let drawn: Vec<SystemConfig> = (0..64).map(|seed| varying.for_trial(&cluster, seed)).collect();
+        assert_eq!(drawn, (0..64).map(|seed| varying.for_trial(&cluster, seed)).collect::<Vec<_>>());
+        let options = |system: &SystemConfig| match system {
+            SystemConfig::RaftRs { options, vary_options: false } => *options,
+            other => panic!("drawn options are concrete: {other:?}"),
+        };
+        let pre_votes = drawn.iter().filter(|s| options(s).pre_vote).count();
+        assert!(pre_votes > 8 && pre_votes < 56, "both settings occur: {pre_votes}/64");
+        let lease = ClusterConfig {
+            read_mode: ReadMode::Lease,
+            ..cluster
+        };
+        assert!((0..64).all(|seed| options(&varying.for_trial(&lease, seed)).check_quorum));
+    }
+}
