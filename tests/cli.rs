@@ -322,7 +322,7 @@ fn bad_input_gets_a_clear_message_and_exit_2() {
         (vec!["campaign", "--shard", "3/3"], "malformed shard"),
         (
             vec!["campaign", "--bug", "vote-thrice"],
-            "unknown bug 'vote-thrice'",
+            "unknown raft-core bug 'vote-thrice'",
         ),
         (
             vec!["campaign", "--nemesis", "meteor"],

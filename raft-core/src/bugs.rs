@@ -9,6 +9,9 @@
 //! Adding a bug costs three lines here (variant, entry in [`Bug::ALL`], name
 //! and description in `Bug::info`) plus its branch and a unit test.
 
+pub use replica::UnknownBug;
+use replica::planted::{deserialize_bug, parse_bug, serialize_bug};
+use replica::PlantedBug;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -142,9 +145,6 @@ impl Bug {
         self.info().description
     }
 
-    fn bit(self) -> u32 {
-        1 << (self as u8)
-    }
 }
 
 impl fmt::Display for Bug {
@@ -153,106 +153,46 @@ impl fmt::Display for Bug {
     }
 }
 
-/// The error for a name that is not a planted bug.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownBug(pub String);
+impl PlantedBug for Bug {
+    const SYSTEM: &'static str = "raft-core";
+    const ALL: &'static [Bug] = &Bug::ALL;
 
-impl fmt::Display for UnknownBug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown bug '{}'; expected one of: ", self.0)?;
-        for (i, bug) in Bug::ALL.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(bug.name())?;
-        }
-        Ok(())
+    fn name(self) -> &'static str {
+        Bug::name(self)
+    }
+
+    fn description(self) -> &'static str {
+        Bug::description(self)
+    }
+
+    fn index(self) -> usize {
+        self as usize
     }
 }
-
-impl std::error::Error for UnknownBug {}
 
 impl FromStr for Bug {
     type Err = UnknownBug;
 
     fn from_str(name: &str) -> Result<Bug, UnknownBug> {
-        Bug::ALL
-            .into_iter()
-            .find(|bug| bug.name() == name)
-            .ok_or_else(|| UnknownBug(name.to_string()))
+        parse_bug(name)
     }
 }
 
 impl Serialize for Bug {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
+        serialize_bug(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Bug {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Bug, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
+        deserialize_bug(deserializer)
     }
 }
 
 /// A set of planted bugs; empty by default. In JSON it is the list of
 /// names, in [`Bug::ALL`] order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct BugSet(u32);
-
-impl BugSet {
-    /// No bugs: the correct Raft.
-    pub const NONE: BugSet = BugSet(0);
-
-    /// The set holding just `bug`.
-    pub fn only(bug: Bug) -> BugSet {
-        BugSet(bug.bit())
-    }
-
-    /// True when `bug` is switched on.
-    #[inline]
-    pub fn has(self, bug: Bug) -> bool {
-        self.0 & bug.bit() != 0
-    }
-
-    /// Switches `bug` on.
-    pub fn insert(&mut self, bug: Bug) {
-        self.0 |= bug.bit();
-    }
-
-    /// True when no bug is on.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// The bugs switched on, in [`Bug::ALL`] order.
-    pub fn iter(self) -> impl Iterator<Item = Bug> {
-        Bug::ALL.into_iter().filter(move |bug| self.has(*bug))
-    }
-}
-
-impl FromIterator<Bug> for BugSet {
-    fn from_iter<I: IntoIterator<Item = Bug>>(bugs: I) -> BugSet {
-        let mut set = BugSet::NONE;
-        for bug in bugs {
-            set.insert(bug);
-        }
-        set
-    }
-}
-
-impl Serialize for BugSet {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for BugSet {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<BugSet, D::Error> {
-        Ok(Vec::<Bug>::deserialize(deserializer)?.into_iter().collect())
-    }
-}
+pub type BugSet = replica::BugSet<Bug>;
 
 #[cfg(test)]
 mod tests {
@@ -283,7 +223,7 @@ mod tests {
             assert!(!bug.description().is_empty());
         }
         let err = "vote-thrice".parse::<Bug>().unwrap_err().to_string();
-        assert!(err.contains("unknown bug 'vote-thrice'") && err.contains("vote-twice"));
+        assert!(err.contains("unknown raft-core bug 'vote-thrice'") && err.contains("vote-twice"));
     }
 
     #[test]

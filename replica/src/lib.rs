@@ -12,7 +12,8 @@
 //! - [`kv`]: the key-value state machine with client sessions that every
 //!   system replicates;
 //! - [`cluster`]: the cluster settings (size, timing, read mode) the world
-//!   asks each system to honour.
+//!   asks each system to honour;
+//! - [`planted`]: planted bugs and their sets, for any system.
 //!
 //! What a node observes is reported in the trace's own vocabulary
 //! ([`histories::TraceKind`]): the checker judges traces, whoever made them.
@@ -21,6 +22,7 @@
 
 pub mod cluster;
 pub mod kv;
+pub mod planted;
 pub mod protocol;
 pub mod replica;
 pub mod types;
@@ -28,6 +30,7 @@ pub mod types;
 pub use cluster::{ClusterConfig, ReadMode};
 pub use histories::{EntryId, TraceKind};
 pub use kv::{Applied, ClientCommand, KvOp, KvResult, KvStore};
+pub use planted::{BugSet, PlantedBug, UnknownBug};
 pub use protocol::{ClientReply, ClientRequest, ClientResponse};
 pub use replica::{Actions, Input, Replica, Status, TimerSlot};
 pub use types::{LogIndex, NodeId, Role, Term};
