@@ -42,6 +42,7 @@ impl Script {
             key,
             value,
             error: error.map(str::to_string),
+            node: None,
         });
     }
 
@@ -686,6 +687,7 @@ fn operations_the_model_cannot_check_are_errors_with_positions() {
         key: None,
         value: Value::Nil,
         error: None,
+        node: None,
     }]);
     let err =
         check_history(&broken, &Options::new(ModelSpec::new(ModelKind::Register))).unwrap_err();

@@ -591,6 +591,7 @@ mod tests {
                 key: None,
                 value: Value::Nil,
                 error: None,
+                node: None,
             });
         }
         // Usually every client hears back in the end.
@@ -610,6 +611,7 @@ mod tests {
                     key: None,
                     value: Value::Nil,
                     error: None,
+                    node: None,
                 });
             }
         }
