@@ -385,7 +385,7 @@ fn counterexample_names_the_op_the_prefix_and_the_states() {
         text.contains("first operation that cannot be linearized"),
         "{text}"
     );
-    assert!(text.contains("op 3 process 2 :read nil -> ok 3"), "{text}");
+    assert!(text.contains("p2 read → 3  [op 3, records"), "{text}");
     assert!(text.contains("possible states at that point: 2"), "{text}");
     let json = serde_json::to_string(&report).unwrap();
     let back: Report = serde_json::from_str(&json).unwrap();
