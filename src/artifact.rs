@@ -179,6 +179,8 @@ pub struct ArtifactFiles {
     pub verdict: Vec<u8>,
     /// `report.txt`.
     pub report: Vec<u8>,
+    /// `timeline.html`: the failure drawn (see [`crate::timeline`]).
+    pub timeline: Vec<u8>,
 }
 
 impl ArtifactFiles {
@@ -194,16 +196,18 @@ impl ArtifactFiles {
             trace: to_jsonl(&result.output.trace.events),
             verdict: to_pretty_json(&result.verdict),
             report: explain::report_text(result, replay_command).into_bytes(),
+            timeline: crate::timeline::trial_page(result).into_bytes(),
         }
     }
 
-    fn named(&self) -> [(&'static str, &[u8]); 5] {
+    fn named(&self) -> [(&'static str, &[u8]); 6] {
         [
             ("trial.json", &self.trial),
             ("history.jsonl", &self.history),
             ("trace.jsonl", &self.trace),
             ("verdict.json", &self.verdict),
             ("report.txt", &self.report),
+            ("timeline.html", &self.timeline),
         ]
     }
 
@@ -240,7 +244,7 @@ pub fn failure_dir(out: &Path, seed: u64) -> PathBuf {
 }
 
 /// Writes the verdict files of a replay into `out` (trial, history,
-/// trace, verdict, report), like a failure artifact.
+/// trace, verdict, report, timeline), like a failure artifact.
 pub fn write_replay(out: &Path, files: &ArtifactFiles) -> io::Result<()> {
     files.write_to(out)
 }

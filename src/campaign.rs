@@ -68,6 +68,8 @@ struct Outcome {
     events: u64,
     simulated_ns: u64,
     artifact: Option<ArtifactFiles>,
+    /// Why it failed, in one line, for a failure.
+    reason: Option<String>,
 }
 
 /// What a worker needs to run trials: the campaign and the system.
@@ -113,6 +115,7 @@ fn run_one(job: Job<'_>, index: u64) -> Outcome {
         ops: stats.ops_invoked,
         events: stats.events,
         simulated_ns: stats.simulated_ns,
+        reason: crate::explain::one_line_reason(&result.verdict),
         artifact,
     }
 }
@@ -235,6 +238,7 @@ fn record(
         checks: outcome.checks,
         artifact: directory.display().to_string(),
         replay: job.system.replay_command(&directory),
+        reason: outcome.reason,
     };
     observer.failure(&entry);
     report.failures.push(entry);

@@ -68,6 +68,10 @@ pub fn campaign(args: CampaignArgs) -> CommandResult {
     let report_path = args.out.join("report.json");
     artifact::write_atomically(&report_path, &artifact::to_pretty_json(&report))
         .map_err(|err| UsageError(format!("{}: cannot write: {err}", report_path.display())))?;
+    let index_path = args.out.join("index.html");
+    let index = crate::campaign_page::campaign_page(&report, &args.out);
+    artifact::write_atomically(&index_path, index.as_bytes())
+        .map_err(|err| UsageError(format!("{}: cannot write: {err}", index_path.display())))?;
     if let Some(junit) = &args.junit {
         artifact::write_atomically(junit, report.junit_xml(&bench::check_names()).as_bytes())
             .map_err(|err| UsageError(format!("{}: cannot write: {err}", junit.display())))?;
@@ -314,6 +318,12 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         .with_threads(default_threads());
     let report = linearizability::check_operations(&operations, &options)
         .map_err(|err| UsageError(format!("{}: {err}", path.display())))?;
+    if let Some(html) = &args.html {
+        let page = crate::timeline::check_page(path, &parsed.history, &operations, &report);
+        let target = html_target(html, path, args.files.len());
+        artifact::write_atomically(&target, page.as_bytes())
+            .map_err(|err| UsageError(format!("{}: cannot write: {err}", target.display())))?;
+    }
     Ok(FileVerdict {
         file: path.display().to_string(),
         format: detected.name().to_string(),
@@ -322,6 +332,16 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         check_ms: report.stats.elapsed_ns as f64 / 1e6,
         report,
     })
+}
+
+/// Where `check --html` writes the page of `history`: the given file for
+/// one history, `DIR/<file name>.html` for several.
+fn html_target(html: &Path, history: &Path, files: usize) -> std::path::PathBuf {
+    if files == 1 {
+        return html.to_path_buf();
+    }
+    let name = history.file_name().and_then(|n| n.to_str()).unwrap_or("history");
+    html.join(format!("{name}.html"))
 }
 
 /// The initial value a model starts from when `--init` is not given:

@@ -125,6 +125,10 @@ pub struct FailureEntry {
     pub artifact: String,
     /// The command that replays it.
     pub replay: String,
+    /// Why it failed, in one line (see [`crate::explain::one_line_reason`]);
+    /// absent in reports written before there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `report.json`.
@@ -408,6 +412,7 @@ mod tests {
                 checks: vec!["linearizability".into()],
                 artifact: String::new(),
                 replay: format!("raftstorm replay {index}"),
+                reason: None,
             });
             *report
                 .failures_per_check
