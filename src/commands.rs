@@ -236,11 +236,7 @@ fn replay_text(result: &TrialResult) -> String {
     let _ = writeln!(
         text,
         "\ntimeline (faults, elections, and the operations around the failure):\n{}",
-        explain::timeline(
-            &result.output.history,
-            &result.output.trace,
-            explain::failure_focus(result)
-        )
+        explain::trial_timeline(result)
     );
     text
 }

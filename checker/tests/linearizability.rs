@@ -590,7 +590,7 @@ fn invalid_beats_unknown_beats_valid_across_keys() {
         .unknown_cause
         .as_deref()
         .unwrap()
-        .ends_with("on key \"b\""));
+        .ends_with("on key b"));
 
     let without_a: Vec<Op> = script
         .ops
@@ -740,8 +740,8 @@ fn report_text_summarises_and_explains() {
         text.starts_with("linearizability (kv model): invalid - 1 keys, 2 operations"),
         "{text}"
     );
-    assert!(text.contains("  key \"x\": invalid\n"), "{text}");
-    assert!(text.contains("key \"x\" is not linearizable."), "{text}");
+    assert!(text.contains("  key x: invalid\n"), "{text}");
+    assert!(text.contains("key x is not linearizable."), "{text}");
     assert!(
         text.contains("possible states at that point: \"1\""),
         "{text}"

@@ -82,8 +82,14 @@ impl Pass<'_> {
             let names: Vec<String> = voters.iter().map(|(id, _)| format!("n{id}")).collect();
             let mut uncounted_text = String::new();
             if !uncounted.is_empty() {
-                uncounted_text = format!("; not counted: {}", uncounted.join(", "));
+                let reasons: Vec<&str> = uncounted.iter().map(|(_, r, _)| r.as_str()).collect();
+                uncounted_text = format!("; not counted: {}", reasons.join(", "));
             }
+            // The second votes prove why the count fell short: show them.
+            let second_votes: Vec<(NodeId, usize)> = uncounted
+                .iter()
+                .filter_map(|&(id, _, event)| Some((id, event?)))
+                .collect();
             Draft {
                 message: format!(
                     "n{leader} leads term {term} with {} of the {majority} votes a {cluster_size}-node \
@@ -96,16 +102,16 @@ impl Pass<'_> {
                     }
                 ),
                 nodes: std::iter::once(leader)
-                    .chain(voters.iter().map(|&(id, _)| id).filter(|&id| id != leader))
+                    .chain(voters.iter().chain(&second_votes).map(|&(id, _)| id))
                     .collect(),
                 term: Some(term),
                 index: None,
-                events: {
-                    let mut events: Vec<usize> = voters.iter().map(|&(_, event)| event).collect();
-                    events.sort_unstable();
-                    events.push(leadership.event);
-                    events
-                },
+                events: voters
+                    .iter()
+                    .chain(&second_votes)
+                    .map(|&(_, event)| event)
+                    .chain([leadership.event])
+                    .collect(),
             }
         });
     }
@@ -113,8 +119,9 @@ impl Pass<'_> {
     /// Why each node whose vote did not count for `leader` in `term` is
     /// missing, in node order: a second vote (the node had voted for
     /// another candidate first, so only that vote stands), a vote for
-    /// someone else, or no vote in the trace at all.
-    fn uncounted_votes(&self, leader: NodeId, term: u64) -> Vec<String> {
+    /// someone else, or no vote in the trace at all. With each, the node
+    /// and the trace position of its vote for `leader`, if it gave one.
+    fn uncounted_votes(&self, leader: NodeId, term: u64) -> Vec<(NodeId, String, Option<usize>)> {
         let mut reasons = Vec::new();
         for state in self.nodes.values() {
             let id = state.id;
@@ -125,17 +132,23 @@ impl Pass<'_> {
             let second = state
                 .second_votes
                 .iter()
-                .any(|vote| vote.term == term && vote.candidate == leader);
-            reasons.push(match (first, second) {
-                (Some(first), true) => format!(
+                .find(|vote| vote.term == term && vote.candidate == leader);
+            let name = |candidate: NodeId| match candidate == id {
+                true => "itself".to_string(),
+                false => format!("n{candidate}"),
+            };
+            let reason = match (first, second) {
+                (Some(first), Some(_)) => format!(
                     "n{id}'s vote for n{leader} in term {term} was a second vote (it had voted \
-                     for n{} first)",
-                    first.candidate
+                     for {} first)",
+                    name(first.candidate)
                 ),
-                (Some(first), false) => format!("n{id} voted for n{}", first.candidate),
+                (Some(first), None) => format!("n{id} voted for {}", name(first.candidate)),
                 (None, _) => format!("n{id} cast no vote in term {term} that the trace shows"),
-            });
+            };
+            reasons.push((id, reason, second.map(|vote| vote.event)));
         }
+        reasons.sort();
         reasons
     }
 

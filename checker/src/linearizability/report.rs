@@ -102,9 +102,14 @@ pub struct Stats {
     pub elapsed_ns: u64,
 }
 
-/// How a key appears in messages: its EDN form, or `nil` when unkeyed.
+/// How a key appears in messages: as raftstorm's operation notation
+/// writes it (bare when unambiguous, `k3`; quoted otherwise, `"0"`), or
+/// `nil` when unkeyed.
 pub fn key_label(key: Option<&Value>) -> String {
-    key.map_or_else(|| "nil".to_string(), Value::to_string)
+    key.map_or_else(
+        || "nil".to_string(),
+        |key| histories::notation::Bare(key).to_string(),
+    )
 }
 
 /// One operation on one line, in raftstorm's one notation (see
