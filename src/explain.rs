@@ -152,7 +152,7 @@ pub fn timeline(
         .events
         .iter()
         .filter(|event| is_milestone(&event.event) && (window.is_none() || near(event.time_ns)))
-        .map(|event| (event.time_ns, format!("  {event}")))
+        .map(|event| (event.time_ns, format!(" {event}")))
         .collect();
     let mut ops: Vec<&Op> = history.client_ops().filter(|op| near(op.time_ns)).collect();
     if ops.len() > TIMELINE_OPS * 2 {
