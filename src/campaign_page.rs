@@ -64,7 +64,7 @@ fn failure_row(html: &mut String, failure: &FailureEntry, out: &Path) {
     let _ = writeln!(
         html,
         "<tr><td>{index}</td><td>{seed}</td><td>{checks}</td><td class=\"why\">{reason}</td>\
-         <td><a href=\"{link}/timeline.html\">timeline</a> · <a href=\"{link}/report.txt\">report</a></td>\
+         <td class=\"links\"><a href=\"{link}/timeline.html\">timeline</a> · <a href=\"{link}/report.txt\">report</a></td>\
          <td><code>{replay}</code></td></tr>",
         index = failure.index,
         seed = failure.seed,
@@ -101,7 +101,7 @@ const HEAD: &str = "<!DOCTYPE html>
   h1 { font-size: 18px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 16px 0 6px; }
   .sub { color: #5b6475; margin: 0; } .ok { color: #2e7d32; }
   table { border-collapse: collapse; } th, td { text-align: left; padding: 3px 10px 3px 0; vertical-align: top; }
-  tr + tr td { border-top: 1px solid #e3e6ec; } td.why { max-width: 60ch; }
+  tr + tr td { border-top: 1px solid #e3e6ec; } td.why { max-width: 60ch; } td.links { white-space: nowrap; }
   code { font-size: 11px; color: #5b6475; }
 </style>
 </head>
@@ -120,7 +120,9 @@ mod tests {
         let out = Path::new("camp-out");
         let mut report = CampaignReport::new(7, Some(10), TrialConfig::default(), Shard::WHOLE);
         report.totals.trials = 10;
-        report.failures_per_check.insert("linearizability".into(), 1);
+        report
+            .failures_per_check
+            .insert("linearizability".into(), 1);
         report.failures.push(FailureEntry {
             index: 3,
             seed: 1234,

@@ -336,7 +336,10 @@ fn html_target(html: &Path, history: &Path, files: usize) -> std::path::PathBuf 
     if files == 1 {
         return html.to_path_buf();
     }
-    let name = history.file_name().and_then(|n| n.to_str()).unwrap_or("history");
+    let name = history
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("history");
     html.join(format!("{name}.html"))
 }
 

@@ -100,7 +100,10 @@ fn a_planted_bug_is_caught_and_its_artifact_replays_byte_for_byte() {
     ] {
         assert!(artifact.join(file).is_file(), "{file} missing");
     }
-    assert!(out.join("index.html").is_file(), "the campaign page is written");
+    assert!(
+        out.join("index.html").is_file(),
+        "the campaign page is written"
+    );
     let verdict: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(artifact.join("verdict.json")).unwrap()).unwrap();
     assert_eq!(verdict["validity"], "invalid");
@@ -123,7 +126,12 @@ fn a_planted_bug_is_caught_and_its_artifact_replays_byte_for_byte() {
         "{text}"
     );
     assert!(text.contains("timeline"), "{text}");
-    for file in ["history.jsonl", "trace.jsonl", "verdict.json", "timeline.html"] {
+    for file in [
+        "history.jsonl",
+        "trace.jsonl",
+        "verdict.json",
+        "timeline.html",
+    ] {
         assert_eq!(
             fs::read(artifact.join(file)).unwrap(),
             fs::read(replay_out.join(file)).unwrap(),

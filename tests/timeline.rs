@@ -12,7 +12,11 @@ use timeline_fixtures::*;
 
 /// The operations of the page's history, by invoke record.
 fn history_invokes(page: &Page) -> BTreeSet<u64> {
-    let format = if page.trial { Format::Jsonl } else { Format::PorcupineKv };
+    let format = if page.trial {
+        Format::Jsonl
+    } else {
+        Format::PorcupineKv
+    };
     let parsed = format::read_path(&page.history, Some(format)).unwrap();
     parsed
         .operations()
@@ -29,14 +33,25 @@ fn known_failures_are_drawn_with_their_proof() {
         let name = page.name;
         let html = fs::read_to_string(&page.html).unwrap();
         for external in ["http://", "https://", "<link", " src="] {
-            assert!(!html.contains(external), "{name}: self-contained, yet {external}");
+            assert!(
+                !html.contains(external),
+                "{name}: self-contained, yet {external}"
+            );
         }
         let data = embedded_data(&html);
         let ops = data["ops"].as_array().unwrap();
         let drawn: Vec<u64> = ops.iter().map(|op| op["inv"].as_u64().unwrap()).collect();
         let unique: BTreeSet<u64> = drawn.iter().copied().collect();
-        assert_eq!(unique.len(), drawn.len(), "{name}: an operation drawn twice");
-        assert_eq!(unique, history_invokes(&page), "{name}: every operation, once");
+        assert_eq!(
+            unique.len(),
+            drawn.len(),
+            "{name}: an operation drawn twice"
+        );
+        assert_eq!(
+            unique,
+            history_invokes(&page),
+            "{name}: every operation, once"
+        );
         for (position, op) in ops.iter().enumerate() {
             assert_eq!(op["id"].as_u64(), Some(position as u64), "{name}");
         }
@@ -46,16 +61,30 @@ fn known_failures_are_drawn_with_their_proof() {
             .iter()
             .find(|f| f["check"] == page.check)
             .unwrap_or_else(|| panic!("{name}: no {} failure drawn", page.check));
-        assert!(failure["window"].is_array(), "{name}: a window around the failure");
-        assert!(!failure["explanation"].as_str().unwrap().is_empty(), "{name}");
+        assert!(
+            failure["window"].is_array(),
+            "{name}: a window around the failure"
+        );
+        assert!(
+            !failure["explanation"].as_str().unwrap().is_empty(),
+            "{name}"
+        );
         assert_proof(name, failure, ops);
         let nodes = data["nodes"].as_array().unwrap();
         let bands = data["bands"].as_array().unwrap();
         if page.trial {
             assert_eq!(nodes.len(), 5, "{name}: a lane per node");
-            assert!(nodes.iter().all(|lane| !lane["segments"].as_array().unwrap().is_empty()));
-            assert!(!bands.is_empty(), "{name}: the trial's faults (the final heal at least)");
-            assert!(bands.iter().all(|b| b["t0"].as_u64() <= b["t1"].as_u64()), "{name}");
+            assert!(nodes
+                .iter()
+                .all(|lane| !lane["segments"].as_array().unwrap().is_empty()));
+            assert!(
+                !bands.is_empty(),
+                "{name}: the trial's faults (the final heal at least)"
+            );
+            assert!(
+                bands.iter().all(|b| b["t0"].as_u64() <= b["t1"].as_u64()),
+                "{name}"
+            );
         } else {
             assert!(nodes.is_empty(), "{name}: no trace, no node lanes");
         }
@@ -74,31 +103,52 @@ fn assert_proof(name: &str, failure: &serde_json::Value, ops: &[serde_json::Valu
         "linearizability" => {
             assert_eq!(marked.len(), 1, "{name}: the failing operation is marked");
             let text = ops[marked[0]]["text"].as_str().unwrap();
-            assert!(failure["summary"].as_str().unwrap().contains(text), "{name}: {text}");
+            assert!(
+                failure["summary"].as_str().unwrap().contains(text),
+                "{name}: {text}"
+            );
             let path = failure["path"].as_array().unwrap();
-            assert!(!path.is_empty(), "{name}: the linearizable prefix as a path");
+            assert!(
+                !path.is_empty(),
+                "{name}: the linearizable prefix as a path"
+            );
             let times: Vec<u64> = path.iter().map(|p| p[1].as_u64().unwrap()).collect();
-            assert!(times.windows(2).all(|w| w[0] <= w[1]), "{name}: the path goes forward");
+            assert!(
+                times.windows(2).all(|w| w[0] <= w[1]),
+                "{name}: the path goes forward"
+            );
             assert!(!failure["states"].as_array().unwrap().is_empty(), "{name}");
         }
         "liveness" => {
-            assert!(!marked.is_empty(), "{name}: the stalled operations are marked");
+            assert!(
+                !marked.is_empty(),
+                "{name}: the stalled operations are marked"
+            );
             let window = failure["window"].as_array().unwrap();
             let (start, end) = (window[0].as_u64().unwrap(), window[1].as_u64().unwrap());
             for &id in &marked {
                 let op = &ops[id];
                 assert_eq!(op["outcome"], "info", "{name}");
-                assert!(start <= op["t0"].as_u64().unwrap(), "{name}: window holds the stall");
+                assert!(
+                    start <= op["t0"].as_u64().unwrap(),
+                    "{name}: window holds the stall"
+                );
                 assert!(op["t1"].as_u64().is_none_or(|t1| t1 <= end), "{name}");
             }
-            assert!(!failure["context"].as_array().unwrap().is_empty(), "{name}: who led");
+            assert!(
+                !failure["context"].as_array().unwrap().is_empty(),
+                "{name}: who led"
+            );
         }
         _ => {
             let events = failure["events"].as_array().unwrap();
             assert!(!events.is_empty(), "{name}: the proving events");
             assert!(!failure["nodes"].as_array().unwrap().is_empty(), "{name}");
             assert!(failure["term"].is_u64(), "{name}: the term");
-            assert!(events.iter().all(|e| e["node"].is_u64()), "{name}: on node lanes");
+            assert!(
+                events.iter().all(|e| e["node"].is_u64()),
+                "{name}: on node lanes"
+            );
         }
     }
 }
@@ -106,7 +156,13 @@ fn assert_proof(name: &str, failure: &serde_json::Value, ops: &[serde_json::Valu
 #[test]
 fn a_stale_read_names_the_node_that_served_it() {
     let dir = scratch("served");
-    let page = bug_page(&dir, "stale-read", "read-without-quorum", "linearizability", true);
+    let page = bug_page(
+        &dir,
+        "stale-read",
+        "read-without-quorum",
+        "linearizability",
+        true,
+    );
     let data = embedded_data(&fs::read_to_string(&page.html).unwrap());
     let failure = &data["failures"][0];
     let failing = &data["ops"][failure["ops"][0].as_u64().unwrap() as usize];
@@ -123,7 +179,12 @@ fn the_same_trial_gives_the_same_page() {
     let page = bug_page(&dir, "vote-twice", "vote-twice", "single-vote", false);
     let replayed = dir.join("replayed");
     let trial = page.html.with_file_name("trial.json");
-    raftstorm(&["replay", trial.to_str().unwrap(), "--out", replayed.to_str().unwrap()]);
+    raftstorm(&[
+        "replay",
+        trial.to_str().unwrap(),
+        "--out",
+        replayed.to_str().unwrap(),
+    ]);
     assert_eq!(
         fs::read(&page.html).unwrap(),
         fs::read(replayed.join("timeline.html")).unwrap()
@@ -134,15 +195,27 @@ fn the_same_trial_gives_the_same_page() {
 fn check_draws_one_page_per_history_into_a_directory() {
     let dir = scratch("several");
     let corpus = format!("{}/testdata/porcupine/jepsen", env!("CARGO_MANIFEST_DIR"));
-    let files = [format!("{corpus}/etcd_000.log"), format!("{corpus}/etcd_001.log")];
+    let files = [
+        format!("{corpus}/etcd_000.log"),
+        format!("{corpus}/etcd_001.log"),
+    ];
     let out = dir.join("pages");
     let run = raftstorm(&[
-        "check", "--model", "etcd-register", "--html", out.to_str().unwrap(), &files[0], &files[1],
+        "check",
+        "--model",
+        "etcd-register",
+        "--html",
+        out.to_str().unwrap(),
+        &files[0],
+        &files[1],
     ]);
     assert!(run.status.code().is_some_and(|c| c <= 1), "{run:?}");
     for name in ["etcd_000.log.html", "etcd_001.log.html"] {
         let data = embedded_data(&fs::read_to_string(out.join(name)).unwrap());
-        assert_eq!(data["unit"], "record", "Porcupine's etcd logs have no times");
+        assert_eq!(
+            data["unit"], "record",
+            "Porcupine's etcd logs have no times"
+        );
         assert!(!data["ops"].as_array().unwrap().is_empty());
     }
 }

@@ -16,7 +16,8 @@ use std::time::Instant;
 use timeline_fixtures::*;
 
 fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("CHROMIUM").map_or(PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let path =
+        std::env::var_os("CHROMIUM").map_or(PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     path.is_file().then_some(path)
 }
 
@@ -59,7 +60,12 @@ fn open_page(browser: &Path, page: &Path, shot: &Path, profile: &Path) -> Result
     };
     let ms_at = dom[at..].find("data-ms=\"").ok_or("no data-ms")? + at + 9;
     let ms = dom[ms_at..].split('"').next().unwrap_or("").parse::<u64>();
-    run_chromium(browser, page, &format!("--screenshot={}", shot.display()), profile);
+    run_chromium(
+        browser,
+        page,
+        &format!("--screenshot={}", shot.display()),
+        profile,
+    );
     if !shot.is_file() {
         return Err("no screenshot".to_string());
     }
@@ -69,7 +75,9 @@ fn open_page(browser: &Path, page: &Path, shot: &Path, profile: &Path) -> Result
 #[test]
 fn every_known_failure_opens_in_chromium_without_errors() {
     let Some(browser) = chromium() else {
-        println!("skipped: no Chromium at /usr/bin/chromium (or $CHROMIUM); apt-get install chromium");
+        println!(
+            "skipped: no Chromium at /usr/bin/chromium (or $CHROMIUM); apt-get install chromium"
+        );
         return;
     };
     let dir = scratch("browser");
@@ -79,9 +87,22 @@ fn every_known_failure_opens_in_chromium_without_errors() {
     let big = dir.join("big-50000.jsonl");
     big_history(&big, 50_000);
     let html = dir.join("big-50000.html");
-    let run = raftstorm(&["check", "--model", "kv", "--html", html.to_str().unwrap(), big.to_str().unwrap()]);
+    let run = raftstorm(&[
+        "check",
+        "--model",
+        "kv",
+        "--html",
+        html.to_str().unwrap(),
+        big.to_str().unwrap(),
+    ]);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
-    pages.push(Page { name: "big-50000", html, history: big, check: "none", trial: false });
+    pages.push(Page {
+        name: "big-50000",
+        html,
+        history: big,
+        check: "none",
+        trial: false,
+    });
     for page in &pages {
         let shot = shots.join(format!("{}.png", page.name));
         let _ = std::fs::remove_file(&shot);

@@ -42,7 +42,11 @@ enum Effect {
 pub fn fault_bands(history: &History, time: impl Fn(&Op) -> u64, end: u64) -> Vec<Band> {
     let mut open: BTreeMap<String, Band> = BTreeMap::new();
     let mut bands = Vec::new();
-    for op in history.ops.iter().filter(|op| op.process == Process::Nemesis) {
+    for op in history
+        .ops
+        .iter()
+        .filter(|op| op.process == Process::Nemesis)
+    {
         let at = time(op);
         let label = label_of(op);
         match effect(op.f.as_str(), &label) {
@@ -90,9 +94,11 @@ fn label_of(op: &Op) -> String {
 
 /// The first `nN` node name in `label`, for faults that concern one node.
 fn node_in(label: &str) -> Option<&str> {
-    label.split(|c: char| !c.is_ascii_alphanumeric()).find(|word| {
-        word.len() > 1 && word.starts_with('n') && word[1..].bytes().all(|b| b.is_ascii_digit())
-    })
+    label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|word| {
+            word.len() > 1 && word.starts_with('n') && word[1..].bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// What a nemesis record named `f` with label `label` does.
@@ -175,7 +181,13 @@ mod tests {
             [
                 (0, 200, "isolate n2", "partition", false),
                 (100, 300, "crash n3", "crash", false),
-                (200, 600, "partition halves: [n0 n1] | rest", "partition", false),
+                (
+                    200,
+                    600,
+                    "partition halves: [n0 n1] | rest",
+                    "partition",
+                    false
+                ),
                 (400, 600, "drop 5.0% of messages", "drop", false),
                 (500, 600, "pause n1", "pause", false),
                 (700, 1_000, "bump", "other", true),

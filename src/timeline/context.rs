@@ -66,10 +66,16 @@ fn leadership_changes(nodes: &[NodeLane], start: u64, end: u64) -> Vec<String> {
         let lane_end = lane.segments.last().map_or(0, |s| s.t1);
         for s in lane.segments.iter().filter(|s| s.state == "leader") {
             if s.t0 > start && s.t0 <= end {
-                changes.push((s.t0, format!("{}: n{} leads term {}", ms(s.t0), lane.node, s.term)));
+                changes.push((
+                    s.t0,
+                    format!("{}: n{} leads term {}", ms(s.t0), lane.node, s.term),
+                ));
             }
             if s.t1 > start && s.t1 <= end && s.t1 < lane_end {
-                changes.push((s.t1, format!("{}: n{} stops leading term {}", ms(s.t1), lane.node, s.term)));
+                changes.push((
+                    s.t1,
+                    format!("{}: n{} stops leading term {}", ms(s.t1), lane.node, s.term),
+                ));
             }
         }
     }

@@ -137,7 +137,10 @@ pub fn timeline_data(sources: &Sources<'_>) -> TimelineData {
     let timed = history.ops.iter().any(|op| op.time_ns > 0);
     let at = |record: u64, time_ns: u64| if timed { time_ns } else { record };
     let last_record = history.ops.last();
-    let trace_end = sources.trace.and_then(|(t, _)| t.events.last()).map(|e| e.time_ns);
+    let trace_end = sources
+        .trace
+        .and_then(|(t, _)| t.events.last())
+        .map(|e| e.time_ns);
     let end = match last_record {
         Some(op) if timed => op.time_ns.max(trace_end.unwrap_or(0)),
         Some(op) => op.index + 1,
@@ -168,8 +171,18 @@ pub fn timeline_data(sources: &Sources<'_>) -> TimelineData {
         subtitle: sources.subtitle.clone(),
         unit: if timed { "ns" } else { "record" },
         end,
-        processes: ops.iter().map(|bar| bar.p).collect::<BTreeSet<_>>().into_iter().collect(),
-        keys: ops.iter().filter_map(|bar| bar.key.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        processes: ops
+            .iter()
+            .map(|bar| bar.p)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        keys: ops
+            .iter()
+            .filter_map(|bar| bar.key.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         ops,
         nodes,
         bands,
@@ -187,7 +200,10 @@ fn bar(op: &Operation, history: &History, at: impl Fn(u64, u64) -> u64) -> OpBar
         text: OpText(op).to_string(),
         outcome: op.outcome,
         t0: at(op.invoke_index, op.invoke_time_ns),
-        t1: op.complete_index.zip(op.complete_time_ns).map(|(i, t)| at(i, t)),
+        t1: op
+            .complete_index
+            .zip(op.complete_time_ns)
+            .map(|(i, t)| at(i, t)),
         node: completion.and_then(|record| record.node),
         error: op.error.clone(),
         inv: op.invoke_index,
@@ -204,7 +220,10 @@ fn failure_data(
     bands: &[Band],
 ) -> FailureData {
     let ids = |records: &[u64]| -> Vec<usize> {
-        records.iter().filter_map(|r| by_record.get(r).copied()).collect()
+        records
+            .iter()
+            .filter_map(|r| by_record.get(r).copied())
+            .collect()
     };
     let marked = ids(&failure.ops);
     let path = linearization_path(&ids(&failure.prefix), ops);
@@ -236,7 +255,9 @@ fn failure_data(
         term: failure.term,
         index: failure.index,
         events,
-        context: window.map_or_else(Vec::new, |window| super::context::cluster_during(nodes, bands, window)),
+        context: window.map_or_else(Vec::new, |window| {
+            super::context::cluster_during(nodes, bands, window)
+        }),
     }
 }
 

@@ -81,9 +81,20 @@ fn from_counterexample(counterexample: &Counterexample) -> Failure {
         .as_ref()
         .map(|key| histories::notation::Bare(key).to_string());
     failure.ops = vec![op.invoke_index];
-    failure.prefix = counterexample.prefix.iter().map(|op| op.invoke_index).collect();
-    failure.states = counterexample.states.iter().map(|s| s.to_string()).collect();
-    failure.window = Some((op.invoke_time_ns, op.complete_time_ns.unwrap_or(op.invoke_time_ns)));
+    failure.prefix = counterexample
+        .prefix
+        .iter()
+        .map(|op| op.invoke_index)
+        .collect();
+    failure.states = counterexample
+        .states
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    failure.window = Some((
+        op.invoke_time_ns,
+        op.complete_time_ns.unwrap_or(op.invoke_time_ns),
+    ));
     failure
 }
 
@@ -105,7 +116,12 @@ pub fn invariant_failure(violation: &Violation) -> Failure {
 /// last stalled operation's end or deadline.
 pub fn liveness_failure(report: &LivenessReport, heal_time_ns: u64) -> Option<Failure> {
     let first = report.problems.first()?;
-    let summary = first.to_string().lines().next().unwrap_or_default().to_string();
+    let summary = first
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let mut failure = Failure::new("liveness", summary, report.to_string());
     let mut ops = BTreeSet::new();
     let (mut start, mut end) = (u64::MAX, heal_time_ns);
@@ -129,13 +145,19 @@ fn problem_window(problem: &LivenessProblem, heal_time_ns: u64) -> (u64, u64, &[
         (first, ends.max().unwrap_or(deadline).max(first))
     };
     match problem {
-        LivenessProblem::NoLeaderAfterHeal { bound_end_ns, .. } => (heal_time_ns, *bound_end_ns, &[]),
+        LivenessProblem::NoLeaderAfterHeal { bound_end_ns, .. } => {
+            (heal_time_ns, *bound_end_ns, &[])
+        }
         LivenessProblem::NoLeaderAtEnd { end_time_ns, .. } => (heal_time_ns, *end_time_ns, &[]),
-        LivenessProblem::Unfinished { deadline_ns, ops, .. } => {
+        LivenessProblem::Unfinished {
+            deadline_ns, ops, ..
+        } => {
             let (from, to) = stalled(*deadline_ns, ops);
             (from, to, ops)
         }
-        LivenessProblem::IndeterminateAfterSettle { settled_at_ns, ops, .. } => {
+        LivenessProblem::IndeterminateAfterSettle {
+            settled_at_ns, ops, ..
+        } => {
             let (from, to) = stalled(*settled_at_ns, ops);
             (from, to, ops)
         }

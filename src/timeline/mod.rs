@@ -70,7 +70,11 @@ pub fn check_page(
     let failures: Vec<Failure> = focus::linearizability_failure(report).into_iter().collect();
     let data = timeline_data(&Sources {
         title: format!("{}: {}", path.display(), report.validity),
-        subtitle: vec![format!("model {}, {} keys", report.model, report.keys.len())],
+        subtitle: vec![format!(
+            "model {}, {} keys",
+            report.model,
+            report.keys.len()
+        )],
         history,
         operations,
         trace: None,

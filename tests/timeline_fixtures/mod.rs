@@ -67,10 +67,24 @@ pub fn porcupine_page(dir: &Path) -> Page {
 
 /// The first failing trial of a campaign of `bug` whose failed checks
 /// include `check` (and no other kind when `only`), drawn by the campaign.
-pub fn bug_page(dir: &Path, name: &'static str, bug: &str, check: &'static str, only: bool) -> Page {
+pub fn bug_page(
+    dir: &Path,
+    name: &'static str,
+    bug: &str,
+    check: &'static str,
+    only: bool,
+) -> Page {
     let out = dir.join(name);
     let run = raftstorm(&[
-        "campaign", "--bug", bug, "--trials", "60", "--threads", "2", "--quiet", "--out",
+        "campaign",
+        "--bug",
+        bug,
+        "--trials",
+        "60",
+        "--threads",
+        "2",
+        "--quiet",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert_eq!(run.status.code(), Some(1), "{run:?}");
@@ -102,9 +116,27 @@ pub fn bug_page(dir: &Path, name: &'static str, bug: &str, check: &'static str, 
 pub fn known_failures(dir: &Path) -> Vec<Page> {
     vec![
         porcupine_page(dir),
-        bug_page(dir, "vote-twice-invariant", "vote-twice", "elected-by-quorum", false),
-        bug_page(dir, "liveness", "truncate-without-conflict", "liveness", true),
-        bug_page(dir, "stale-read", "read-without-quorum", "linearizability", true),
+        bug_page(
+            dir,
+            "vote-twice-invariant",
+            "vote-twice",
+            "elected-by-quorum",
+            false,
+        ),
+        bug_page(
+            dir,
+            "liveness",
+            "truncate-without-conflict",
+            "liveness",
+            true,
+        ),
+        bug_page(
+            dir,
+            "stale-read",
+            "read-without-quorum",
+            "linearizability",
+            true,
+        ),
     ]
 }
 
@@ -112,7 +144,10 @@ pub fn known_failures(dir: &Path) -> Vec<Page> {
 pub fn embedded_data(html: &str) -> serde_json::Value {
     let open = "<script id=\"timeline-data\" type=\"application/json\">";
     let start = html.find(open).expect("the page embeds its data") + open.len();
-    let end = start + html[start..].find("</script>").expect("the data script ends");
+    let end = start
+        + html[start..]
+            .find("</script>")
+            .expect("the data script ends");
     serde_json::from_str(&html[start..end]).expect("the embedded data is JSON")
 }
 
@@ -136,7 +171,12 @@ pub fn big_history(path: &Path, ops: usize) {
                 0 => ("start-partition", "isolate n2"),
                 _ => ("stop-partition", "heal partition"),
             };
-            push(t0, format!("\"type\":\"info\",\"process\":\"nemesis\",\"f\":\"{f}\",\"value\":\"{value}\""));
+            push(
+                t0,
+                format!(
+                    "\"type\":\"info\",\"process\":\"nemesis\",\"f\":\"{f}\",\"value\":\"{value}\""
+                ),
+            );
         }
         let op = |kind: &str, f: &str, value: &str| {
             format!("\"type\":\"{kind}\",\"process\":{process},\"f\":\"{f}\",\"key\":\"k{process}\",\"value\":{value}")
@@ -154,7 +194,9 @@ pub fn big_history(path: &Path, ops: usize) {
     records.sort();
     let mut text = String::with_capacity(records.len() * 110);
     for (index, (time, _, body)) in records.iter().enumerate() {
-        text.push_str(&format!("{{\"index\":{index},\"time_ns\":{time},{body}}}\n"));
+        text.push_str(&format!(
+            "{{\"index\":{index},\"time_ns\":{time},{body}}}\n"
+        ));
     }
     fs::write(path, text).unwrap();
 }
