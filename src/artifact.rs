@@ -433,6 +433,8 @@ pub struct ArtifactFiles {
     pub verdict: Vec<u8>,
     /// `report.txt`.
     pub report: Vec<u8>,
+    /// `timeline.html`: the failure drawn (see [`crate::timeline`]).
+    pub timeline: Vec<u8>,
 }
 
 impl ArtifactFiles {
@@ -448,6 +450,7 @@ impl ArtifactFiles {
             trace: to_jsonl(&result.output.trace.events),
             verdict: to_pretty_json(&result.verdict),
             report: explain::report_text(result, replay_command).into_bytes(),
+            timeline: crate::timeline::trial_page(result).into_bytes(),
         }
     }
 
@@ -475,17 +478,19 @@ impl ArtifactFiles {
             history: Vec::new(),
             trace: Vec::new(),
             verdict: to_pretty_json(&verdict),
+            timeline: panic_page(spec.seed, message).into_bytes(),
             report: report.into_bytes(),
         }
     }
 
-    fn named(&self) -> [(&'static str, &[u8]); 5] {
+    fn named(&self) -> [(&'static str, &[u8]); 6] {
         [
             ("trial.json", &self.trial),
             ("history.jsonl", &self.history),
             ("trace.jsonl", &self.trace),
             ("verdict.json", &self.verdict),
             ("report.txt", &self.report),
+            ("timeline.html", &self.timeline),
         ]
     }
 
@@ -516,13 +521,27 @@ impl ArtifactFiles {
     }
 }
 
+/// The page a panicked trial gets in place of a timeline: there is no
+/// history to draw, only the message.
+fn panic_page(seed: u64, message: &str) -> String {
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<!doctype html><meta charset=\"utf-8\"><title>raftstorm trial {seed}: panic</title>\n\
+         <h1>raftstorm trial {seed} panicked</h1><p>It has no history or trace to draw; \
+         replay it (see report.txt) to see where.</p><pre>{escaped}</pre>\n"
+    )
+}
+
 /// The directory of the failure artifact of trial `seed` under `out`.
 pub fn failure_dir(out: &Path, seed: u64) -> PathBuf {
     out.join("failures").join(seed.to_string())
 }
 
 /// Writes the verdict files of a replay into `out` (trial, history,
-/// trace, verdict, report), like a failure artifact.
+/// trace, verdict, report, timeline), like a failure artifact.
 pub fn write_replay(out: &Path, files: &ArtifactFiles) -> io::Result<()> {
     files.write_to(out)
 }

@@ -96,6 +96,8 @@ struct Outcome {
     events: u64,
     simulated_ns: u64,
     artifact: Option<ArtifactFiles>,
+    /// Why it failed, in one line, for a failure.
+    reason: Option<String>,
 }
 
 /// What a worker needs to run trials: the campaign and the system.
@@ -128,6 +130,7 @@ fn run_one(job: Job<'_>, position: u64, index: u64) -> Outcome {
                 ops: 0,
                 events: 0,
                 simulated_ns: 0,
+                reason: Some(format!("the trial panicked: {message}")),
                 artifact: Some(artifact),
             };
         }
@@ -149,6 +152,7 @@ fn run_one(job: Job<'_>, position: u64, index: u64) -> Outcome {
         ops: stats.ops_invoked,
         events: stats.events,
         simulated_ns: stats.simulated_ns,
+        reason: crate::explain::one_line_reason(&result.verdict),
         artifact,
     }
 }
@@ -465,6 +469,7 @@ fn record(
         artifact: directory.display().to_string(),
         replay: job.system.replay_command(&directory),
         shrunk: Vec::new(),
+        reason: outcome.reason,
     };
     observer.failure(&entry);
     report.failures.push(entry);

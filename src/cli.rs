@@ -320,6 +320,11 @@ pub struct CheckArgs {
     /// key. Without it a tuple is one value of one register.
     #[arg(long)]
     pub independent: bool,
+    /// Also draw each history as a self-contained HTML timeline: written to
+    /// this file for one history; for several, this is a directory and each
+    /// page is named after its history (`DIR/<file name>.html`).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// The history files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,

@@ -208,6 +208,8 @@ fn finish_campaign(report: &CampaignReport, args: &CampaignArgs, out_dir: &Path)
         }
     };
     write(&report_path, &artifact::to_pretty_json(report));
+    let index = crate::campaign_page::campaign_page(report, out_dir);
+    write(&out_dir.join("index.html"), index.as_bytes());
     if let Some(junit) = &args.junit {
         write(junit, report.junit_xml(&bench::check_names()).as_bytes());
     }
@@ -388,11 +390,7 @@ fn replay_text(result: &TrialResult) -> String {
     let _ = writeln!(
         text,
         "\ntimeline (faults, elections, and the operations around the failure):\n{}",
-        explain::timeline(
-            &result.output.history,
-            &result.output.trace,
-            explain::failure_focus(result)
-        )
+        explain::trial_timeline(result)
     );
     text
 }
@@ -510,6 +508,12 @@ fn check_file(args: &CheckArgs, path: &Path) -> Result<FileVerdict, UsageError> 
         .filter(|key| key.key.is_some())
         .map(|key| linearizability::key_label(key.key.as_ref()))
         .collect();
+    if let Some(html) = &args.html {
+        let page = crate::timeline::check_page(path, &parsed.history, &operations, &report);
+        let target = html_target(html, path, args.files.len());
+        artifact::write_atomically(&target, page.as_bytes())
+            .map_err(|err| UsageError(format!("{}: cannot write: {err}", target.display())))?;
+    }
     Ok(FileVerdict {
         file: path.display().to_string(),
         format: parsed.format.name().to_string(),
@@ -566,6 +570,19 @@ fn looks_independent(history: &histories::History) -> bool {
         plain_function |= matches!(op.f, Function::Read | Function::Write);
     }
     plain_function
+}
+
+/// Where `check --html` writes the page of `history`: the given file for
+/// one history, `DIR/<file name>.html` for several.
+fn html_target(html: &Path, history: &Path, files: usize) -> std::path::PathBuf {
+    if files == 1 {
+        return html.to_path_buf();
+    }
+    let name = history
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("history");
+    html.join(format!("{name}.html"))
 }
 
 /// The initial value a model starts from when `--init` is not given:

@@ -8,8 +8,10 @@
 //! - [`harness`]: campaigns from your own `cargo test`;
 //! - [`campaign`]: many trials in parallel, failures written at once;
 //! - [`report`]: `report.json`, shard merging, JUnit;
+//! - [`campaign_page`]: `index.html`, the campaign at a glance;
 //! - [`artifact`]: failure artifacts, `trial.json`, atomic writes;
 //! - [`explain`]: readable reports and timelines;
+//! - [`timeline`]: `timeline.html`, a failure drawn at a glance;
 //! - [`cli`], [`commands`], [`progress`], [`bench`](mod@bench): the command line.
 
 #![warn(missing_docs)]
@@ -17,6 +19,7 @@
 pub mod artifact;
 pub mod bench;
 pub mod campaign;
+pub mod campaign_page;
 pub mod cli;
 pub mod commands;
 pub mod explain;
@@ -25,6 +28,7 @@ pub mod progress;
 pub mod report;
 pub mod shrink;
 pub mod system;
+pub mod timeline;
 pub mod trial;
 pub mod workload;
 

@@ -165,6 +165,10 @@ pub struct FailureEntry {
     pub artifact: String,
     /// The command that replays it.
     pub replay: String,
+    /// Why it failed, in one line (see [`crate::explain::one_line_reason`]);
+    /// absent in reports written before there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The smallest trials found that fail the same check, one per check
     /// this is the campaign's first failure of (see `raftstorm shrink`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -725,6 +729,7 @@ mod tests {
                 artifact: String::new(),
                 replay: format!("raftstorm replay {index}"),
                 shrunk: Vec::new(),
+                reason: None,
             });
             *report
                 .failures_per_check

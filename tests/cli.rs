@@ -116,9 +116,14 @@ fn caught_and_replayed(system: &str, bug: &str, trials: &str) {
         "trace.jsonl",
         "verdict.json",
         "report.txt",
+        "timeline.html",
     ] {
         assert!(artifact.join(file).is_file(), "{file} missing");
     }
+    assert!(
+        out.join("index.html").is_file(),
+        "the campaign page is written"
+    );
     let verdict: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(artifact.join("verdict.json")).unwrap()).unwrap();
     assert_eq!(verdict["validity"], "invalid");
@@ -141,7 +146,12 @@ fn caught_and_replayed(system: &str, bug: &str, trials: &str) {
         "{text}"
     );
     assert!(text.contains("timeline"), "{text}");
-    for file in ["history.jsonl", "trace.jsonl", "verdict.json"] {
+    for file in [
+        "history.jsonl",
+        "trace.jsonl",
+        "verdict.json",
+        "timeline.html",
+    ] {
         assert_eq!(
             fs::read(artifact.join(file)).unwrap(),
             fs::read(replay_out.join(file)).unwrap(),

@@ -54,6 +54,7 @@ fn report_seeds() -> Vec<Vec<u8>> {
                 artifact: format!("out/failures/{}", index * 31),
                 replay: format!("raftstorm replay out/failures/{}/trial.json", index * 31),
                 shrunk: Vec::new(),
+                reason: None,
             });
             report
                 .failures_per_check

@@ -41,6 +41,7 @@ fn history(script: &str) -> History {
                 key: Some(Value::Int(1)),
                 value: Value::Int(process as i64),
                 error: None,
+                node: None,
             }
         })
         .collect();

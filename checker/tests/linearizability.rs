@@ -42,6 +42,7 @@ impl Script {
             key,
             value,
             error: error.map(str::to_string),
+            node: None,
         });
     }
 
@@ -384,7 +385,7 @@ fn counterexample_names_the_op_the_prefix_and_the_states() {
         text.contains("first operation that cannot be linearized"),
         "{text}"
     );
-    assert!(text.contains("op 3 process 2 :read nil -> ok 3"), "{text}");
+    assert!(text.contains("p2 read → 3  [op 3, records"), "{text}");
     assert!(text.contains("possible states at that point: 2"), "{text}");
     let json = serde_json::to_string(&report).unwrap();
     let back: Report = serde_json::from_str(&json).unwrap();
@@ -589,7 +590,7 @@ fn invalid_beats_unknown_beats_valid_across_keys() {
         .unknown_cause
         .as_deref()
         .unwrap()
-        .ends_with("on key \"b\""));
+        .ends_with("on key b"));
 
     let without_a: Vec<Op> = script
         .ops
@@ -686,6 +687,7 @@ fn operations_the_model_cannot_check_are_errors_with_positions() {
         key: None,
         value: Value::Nil,
         error: None,
+        node: None,
     }]);
     let err =
         check_history(&broken, &Options::new(ModelSpec::new(ModelKind::Register))).unwrap_err();
@@ -738,8 +740,8 @@ fn report_text_summarises_and_explains() {
         text.starts_with("linearizability (kv model): invalid - 1 keys, 2 operations"),
         "{text}"
     );
-    assert!(text.contains("  key \"x\": invalid\n"), "{text}");
-    assert!(text.contains("key \"x\" is not linearizable."), "{text}");
+    assert!(text.contains("  key x: invalid\n"), "{text}");
+    assert!(text.contains("key x is not linearizable."), "{text}");
     assert!(
         text.contains("possible states at that point: \"1\""),
         "{text}"

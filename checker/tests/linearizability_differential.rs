@@ -560,6 +560,7 @@ fn record(
         key: key.clone(),
         value,
         error: error.map(str::to_string),
+        node: None,
     }
 }
 

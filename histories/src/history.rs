@@ -216,6 +216,7 @@ mod tests {
             key: None,
             value,
             error: None,
+            node: None,
         }
     }
 

@@ -205,6 +205,11 @@ pub struct Op {
     /// `precondition-failed`, `not-found`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The node whose answer completed the operation (Jepsen's `:node`),
+    /// so a stale read can say who served it; `None` when unknown (an
+    /// invoke, a timeout, or a history that does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<crate::trace::NodeId>,
 }
 
 impl Op {
@@ -230,6 +235,9 @@ impl fmt::Display for Op {
         if let Some(error) = &self.error {
             write!(f, " error={error}")?;
         }
+        if let Some(node) = self.node {
+            write!(f, " node=n{node}")?;
+        }
         Ok(())
     }
 }
@@ -249,11 +257,12 @@ mod tests {
             key: Some(Value::str("k1")),
             value: Value::List(vec![Value::Int(1), Value::Int(2)]),
             error: None,
+            node: Some(3),
         };
         let json = serde_json::to_string(&op).unwrap();
         assert_eq!(
             json,
-            r#"{"index":4,"time_ns":1500,"type":"ok","process":2,"f":"cas","key":"k1","value":[1,2]}"#
+            r#"{"index":4,"time_ns":1500,"type":"ok","process":2,"f":"cas","key":"k1","value":[1,2],"node":3}"#
         );
         assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
     }

@@ -61,9 +61,8 @@ impl Recorder {
         value: Value,
         error: Option<String>,
     ) -> u64 {
-        let index = self.history.ops.len() as u64;
-        let op = Op {
-            index,
+        self.push(Op {
+            index: 0,
             time_ns,
             kind,
             process,
@@ -71,7 +70,16 @@ impl Recorder {
             key,
             value,
             error,
-        };
+            node: None,
+        })
+    }
+
+    /// Records `op` (whatever its `index` says, it gets the next one) and
+    /// returns its index: for records with fields `record` does not take,
+    /// such as the node that served a completion.
+    pub fn push(&mut self, mut op: Op) -> u64 {
+        let index = self.history.ops.len() as u64;
+        op.index = index;
         self.stream(&op);
         self.history.ops.push(op);
         index

@@ -124,6 +124,15 @@ pub enum TraceKind {
     Paused,
     /// The node was thawed (SIGCONT).
     Resumed,
+    /// The node answered a client's read (`get`), so a stale read can be
+    /// traced to the node that served it. Recorded by the world when the
+    /// answer leaves the node, whether or not the client still waits for it.
+    ReadServed {
+        /// The client session (the Jepsen process).
+        client: u64,
+        /// The request's sequence number within the session.
+        seq: u64,
+    },
     /// A fault was injected or healed; `node` is `None` when it concerns the
     /// whole cluster.
     Nemesis {
@@ -186,6 +195,9 @@ impl fmt::Display for TraceEvent {
             }
             TraceKind::Paused => f.write_str("paused"),
             TraceKind::Resumed => f.write_str("resumed"),
+            TraceKind::ReadServed { client, seq } => {
+                write!(f, "serves a read to p{client} (request {seq})")
+            }
             TraceKind::Nemesis { fault } => write!(f, "nemesis: {fault}"),
         }
     }

@@ -14,6 +14,7 @@ fn op(kind: OpType, process: Process, f: Function, value: Value) -> Op {
         key: None,
         value,
         error: None,
+        node: None,
     }
 }
 
@@ -57,7 +58,10 @@ fn sample() -> History {
                 Value::str("é😀\u{1}"),
             )
         },
-        op(OpType::Ok, c(0), Function::Read, Value::Nil),
+        Op {
+            node: Some(2),
+            ..op(OpType::Ok, c(0), Function::Read, Value::Nil)
+        },
         Op {
             error: Some("timed-out".into()),
             ..op(OpType::Info, c(1), Function::Cas, Value::Nil)

@@ -17,9 +17,9 @@
 
 use crate::timers::TimerId;
 use crate::world::{Event, World};
-use histories::{Function, OpType, Process, Value};
-use replica::{ClientReply, ClientRequest, ClientResponse, KvOp, KvResult, NodeId, Replica};
+use histories::{Function, Op, OpType, Process, TraceKind, Value};
 use rand::Rng;
+use replica::{ClientReply, ClientRequest, ClientResponse, KvOp, KvResult, NodeId, Replica};
 use serde::{Deserialize, Serialize};
 
 /// Chooses the operations clients invoke.
@@ -240,20 +240,29 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.wake_client(slot, think_ns);
     }
 
-    /// A node answered some client: route the answer to its slot (with a
-    /// client-side delay), if that client still exists.
-    pub(crate) fn route_reply(&mut self, reply: ClientReply) {
+    /// Node `node` answered some client: route the answer to its slot
+    /// (with a client-side delay), if that client still exists. A read's
+    /// answer is traced as served by `node`; recording draws nothing from
+    /// any random stream, so the world decides exactly what it did before.
+    pub(crate) fn route_reply(&mut self, node: NodeId, reply: ClientReply) {
         let count = self.config.clients.count as u64;
         if count == 0 {
             return;
         }
+        if is_read_result(&reply.response) {
+            let served = TraceKind::ReadServed {
+                client: reply.client,
+                seq: reply.seq,
+            };
+            self.trace.record(self.now_ns, node, served);
+        }
         let slot = (reply.client % count) as usize;
         let arrival_ns = self.now_ns + self.client_latency_ns();
         self.queue
-            .push(arrival_ns, Event::ReplyArrives { slot, reply });
+            .push(arrival_ns, Event::ReplyArrives { slot, reply, node });
     }
 
-    pub(crate) fn client_reply(&mut self, slot: usize, reply: ClientReply) {
+    pub(crate) fn client_reply(&mut self, slot: usize, reply: ClientReply, node: NodeId) {
         let client = &self.clients[slot];
         let current = client
             .pending
@@ -263,25 +272,28 @@ impl<W: Workload, R: Replica> World<W, R> {
             return; // an answer to an attempt already settled
         }
         match reply.response {
-            ClientResponse::Done(result) => self.complete(slot, result),
+            ClientResponse::Done(result) => self.complete(slot, result, node),
             ClientResponse::Redirect { leader_hint } => self.follow_redirect(slot, leader_hint),
         }
     }
 
-    fn complete(&mut self, slot: usize, result: KvResult) {
+    /// Records the completion `node` answered, with the node that served it.
+    fn complete(&mut self, slot: usize, result: KvResult, node: NodeId) {
         let client = &mut self.clients[slot];
         let pending = client.pending.take().expect("completing a pending op");
         let process = client.process;
         let (kind, f, key, value, error) = completion_fields(&pending.op, result);
-        self.history.record(
-            self.now_ns,
+        self.history.push(Op {
+            index: 0,
+            time_ns: self.now_ns,
             kind,
-            Process::Client(process),
+            process: Process::Client(process),
             f,
-            Some(key),
+            key: Some(key),
             value,
             error,
-        );
+            node: Some(node),
+        });
         let think_ns = self.think_time_ns();
         self.wake_client(slot, think_ns);
     }
@@ -307,6 +319,15 @@ impl<W: Workload, R: Replica> World<W, R> {
         let delay_ns = delay_ns.min(pending.deadline_ns.saturating_sub(self.now_ns));
         self.wake_client(slot, delay_ns);
     }
+}
+
+/// True for the answer to a `get` (the only requests that return a value
+/// or "not found").
+fn is_read_result(response: &ClientResponse) -> bool {
+    matches!(
+        response,
+        ClientResponse::Done(KvResult::Value { .. } | KvResult::NotFound)
+    )
 }
 
 /// The history fields of an invoke: function, key and argument.

@@ -21,10 +21,10 @@ use crate::schedule::{Fault, FaultSchedule, FaultWindow};
 use crate::seeds::{stream, Concern};
 use crate::timers::{TimerId, Timers};
 use histories::{Function, History, OpType, Process, Recorder, Trace, TraceKind, Value};
+use rand_pcg::Pcg32;
 use replica::{
     Actions, ClientReply, ClientRequest, ClusterConfig, Input, NodeId, Replica, Role, TimerSlot,
 };
-use rand_pcg::Pcg32;
 use serde::{Deserialize, Serialize};
 
 /// The phases of a trial in virtual time.
@@ -157,8 +157,12 @@ pub(crate) enum Event<M> {
         node: NodeId,
         request: ClientRequest,
     },
-    /// A node's reply reaches a client.
-    ReplyArrives { slot: usize, reply: ClientReply },
+    /// A node's reply reaches a client; `node` is the node that sent it.
+    ReplyArrives {
+        slot: usize,
+        reply: ClientReply,
+        node: NodeId,
+    },
     /// The schedule's fault number `index` happens.
     Fault { index: usize },
 }
@@ -402,7 +406,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             } => self.deliver(from, to, message, sent_ns),
             Event::Timer { node, timer } => self.step(node, Input::Timer(timer)),
             Event::RequestArrives { node, request } => self.step(node, Input::Client(request)),
-            Event::ReplyArrives { slot, reply } => self.client_reply(slot, reply),
+            Event::ReplyArrives { slot, reply, node } => self.client_reply(slot, reply, node),
             Event::Fault { index } => {
                 let fault = self.schedule.faults[index].fault.clone();
                 self.inject(&fault);
@@ -476,7 +480,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             self.send(id, to, message);
         }
         for reply in actions.replies.drain(..) {
-            self.route_reply(reply);
+            self.route_reply(id, reply);
         }
         for (timer, after_us) in actions.timers.drain(..) {
             self.set_timer(id, timer, after_us);
@@ -542,15 +546,16 @@ impl<W: Workload, R: Replica> World<W, R> {
             * NS_PER_US
     }
 
-    /// Records what a node reported. Crashes, restarts, pauses and faults
-    /// are the world's to record: a system that reports one is broken.
+    /// Records what a node reported. Crashes, restarts, pauses, faults and
+    /// served reads are the world's to record: a system that reports one is broken.
     fn record_observation(&mut self, id: NodeId, observation: TraceKind) {
         match observation {
             TraceKind::Crashed
             | TraceKind::Restarted { .. }
             | TraceKind::Paused
             | TraceKind::Resumed
-            | TraceKind::Nemesis { .. } => {
+            | TraceKind::Nemesis { .. }
+            | TraceKind::ReadServed { .. } => {
                 panic!("n{id} reported {observation:?}, which only the world records")
             }
             _ => self.trace.record(self.now_ns, id, observation),

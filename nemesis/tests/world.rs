@@ -294,7 +294,8 @@ fn every_trial_ends_healed_with_a_leader_and_every_node_up() {
             config.timeline.faults,
             &mut stream(seed, Concern::Schedule),
         );
-        let mut world = World::<_, Node>::new(config, BugSet::NONE, schedule, RandomKv::new(seed), seed);
+        let mut world =
+            World::<_, Node>::new(config, BugSet::NONE, schedule, RandomKv::new(seed), seed);
         world.run_until(10_000);
         assert_eq!(leaders(&world).len(), 1, "seed {seed}");
         for id in 0..5 {
@@ -307,4 +308,39 @@ fn every_trial_ends_healed_with_a_leader_and_every_node_up() {
         let ops = history.operations().unwrap();
         assert!(ops.len() >= 200, "seed {seed}: only {} ops", ops.len());
     }
+}
+
+/// A completion answered by a node names it, and every read's answer is in
+/// the trace as served by that same node (a stale read can say who served
+/// it); timeouts name nobody.
+#[test]
+fn completions_name_the_node_that_served_them() {
+    let output = full_trial(7);
+    let served: std::collections::BTreeSet<(u64, histories::NodeId)> = output
+        .trace
+        .events
+        .iter()
+        .filter_map(|event| match event.event {
+            TraceKind::ReadServed { client, .. } => Some((client, event.node?)),
+            _ => None,
+        })
+        .collect();
+    assert!(!served.is_empty(), "reads are traced as served");
+    let mut reads = 0;
+    for op in output.history.client_ops() {
+        match op.kind {
+            histories::OpType::Invoke | histories::OpType::Info => assert_eq!(op.node, None),
+            _ => {
+                let node = op.node.expect("an answered completion names its node");
+                if op.f == histories::Function::Get {
+                    let histories::Process::Client(process) = op.process else {
+                        unreachable!()
+                    };
+                    assert!(served.contains(&(process, node)), "{op}");
+                    reads += 1;
+                }
+            }
+        }
+    }
+    assert!(reads > 10, "{reads} reads");
 }

@@ -77,12 +77,23 @@ impl Pass<'_> {
             return;
         }
         let cluster_size = self.cluster_size;
+        let uncounted = self.uncounted_votes(leader, term);
         self.report.report(Invariant::ElectedByQuorum, || {
             let names: Vec<String> = voters.iter().map(|(id, _)| format!("n{id}")).collect();
+            let mut uncounted_text = String::new();
+            if !uncounted.is_empty() {
+                let reasons: Vec<&str> = uncounted.iter().map(|(_, r, _)| r.as_str()).collect();
+                uncounted_text = format!("; not counted: {}", reasons.join(", "));
+            }
+            // The second votes prove why the count fell short: show them.
+            let second_votes: Vec<(NodeId, usize)> = uncounted
+                .iter()
+                .filter_map(|&(id, _, event)| Some((id, event?)))
+                .collect();
             Draft {
                 message: format!(
-                    "n{leader} leads term {term} with {} of the {majority} votes a cluster of \
-                     {cluster_size} needs (from: {})",
+                    "n{leader} leads term {term} with {} of the {majority} votes a {cluster_size}-node \
+                     cluster needs (from: {}){uncounted_text}",
                     voters.len(),
                     if names.is_empty() {
                         "nobody".to_string()
@@ -91,18 +102,54 @@ impl Pass<'_> {
                     }
                 ),
                 nodes: std::iter::once(leader)
-                    .chain(voters.iter().map(|&(id, _)| id).filter(|&id| id != leader))
+                    .chain(voters.iter().chain(&second_votes).map(|&(id, _)| id))
                     .collect(),
                 term: Some(term),
                 index: None,
-                events: {
-                    let mut events: Vec<usize> = voters.iter().map(|&(_, event)| event).collect();
-                    events.sort_unstable();
-                    events.push(leadership.event);
-                    events
-                },
+                events: voters
+                    .iter()
+                    .chain(&second_votes)
+                    .map(|&(_, event)| event)
+                    .chain([leadership.event])
+                    .collect(),
             }
         });
+    }
+
+    /// Why each node whose vote did not count for `leader` in `term` is
+    /// missing, in node order: a second vote (the node had voted for
+    /// another candidate first, so only that vote stands), a vote for
+    /// someone else, or no vote in the trace at all. With each, the node
+    /// and the trace position of its vote for `leader`, if it gave one.
+    fn uncounted_votes(&self, leader: NodeId, term: u64) -> Vec<(NodeId, String, Option<usize>)> {
+        let mut reasons = Vec::new();
+        for state in self.nodes.values() {
+            let id = state.id;
+            let first = state.votes.in_term(term);
+            if first.is_some_and(|vote| vote.candidate == leader) {
+                continue;
+            }
+            let second = state
+                .second_votes
+                .iter()
+                .find(|vote| vote.term == term && vote.candidate == leader);
+            let name = |candidate: NodeId| match candidate == id {
+                true => "itself".to_string(),
+                false => format!("n{candidate}"),
+            };
+            let reason = match (first, second) {
+                (Some(first), Some(_)) => format!(
+                    "n{id}'s vote for n{leader} in term {term} was a second vote (it had voted \
+                     for {} first)",
+                    name(first.candidate)
+                ),
+                (Some(first), None) => format!("n{id} voted for {}", name(first.candidate)),
+                (None, _) => format!("n{id} cast no vote in term {term} that the trace shows"),
+            };
+            reasons.push((id, reason, second.map(|vote| vote.event)));
+        }
+        reasons.sort();
+        reasons
     }
 
     /// A node's term may only grow; `doing` says how it changed
@@ -145,17 +192,35 @@ impl Pass<'_> {
                 event: position,
             }),
             Some(earlier) if earlier.candidate == candidate => {}
-            Some(earlier) => self.report.report(Invariant::SingleVote, || Draft {
-                message: format!(
-                    "n{id} votes for n{candidate} in term {term} after voting for n{} in it",
-                    earlier.candidate
-                ),
-                nodes: vec![id, candidate, earlier.candidate],
-                term: Some(term),
-                index: None,
-                events: vec![earlier.event, position],
-            }),
+            Some(earlier) => {
+                state.second_votes.push(Vote {
+                    term,
+                    candidate,
+                    event: position,
+                });
+                self.report_second_vote(position, id, candidate, earlier);
+            }
         }
+    }
+
+    fn report_second_vote(
+        &mut self,
+        position: usize,
+        id: NodeId,
+        candidate: NodeId,
+        earlier: Vote,
+    ) {
+        let term = earlier.term;
+        self.report.report(Invariant::SingleVote, || Draft {
+            message: format!(
+                "n{id} votes for n{candidate} in term {term} after voting for n{} in it",
+                earlier.candidate
+            ),
+            nodes: vec![id, candidate, earlier.candidate],
+            term: Some(term),
+            index: None,
+            events: vec![earlier.event, position],
+        });
     }
 
     /// A restarted node must come back with the term it had and the vote it

@@ -190,14 +190,10 @@ fn write_last_leader(f: &mut fmt::Formatter<'_>, last: &Option<LeaderSighting>) 
 
 fn write_ops(f: &mut fmt::Formatter<'_>, ops: &[Operation], count: usize) -> fmt::Result {
     for op in ops {
-        write!(f, "\n    op {} (process {}) {}", op.id, op.process, op.f)?;
-        if let Some(key) = &op.key {
-            write!(f, " key={key}")?;
-        }
         write!(
             f,
-            " {}: invoked at {}, ",
-            op.input,
+            "\n    {}: invoked at {}, ",
+            histories::OpText(op),
             Millis(op.invoke_time_ns)
         )?;
         match (op.complete_time_ns, op.outcome) {
@@ -591,6 +587,7 @@ mod tests {
                 key: None,
                 value: Value::Nil,
                 error: None,
+                node: None,
             });
         }
         // Usually every client hears back in the end.
@@ -610,6 +607,7 @@ mod tests {
                     key: None,
                     value: Value::Nil,
                     error: None,
+                    node: None,
                 });
             }
         }

@@ -83,6 +83,10 @@ pub(crate) struct NodeState {
     pub applied_event: Option<usize>,
     /// Every vote it gave.
     pub votes: Votes,
+    /// Votes it gave in a term where it had already voted for another
+    /// candidate (Single Vote violations): they do not count towards a
+    /// quorum, and an Elected by Quorum report says so.
+    pub second_votes: Vec<Vote>,
     /// Entries `1..=committed_through` of its log were already recorded as
     /// committed by this node, in a term no higher than its current one: a
     /// restarted node committing them again need not walk them again.
@@ -108,6 +112,7 @@ impl NodeState {
             last_applied: 0,
             applied_event: None,
             votes: Votes::default(),
+            second_votes: Vec::new(),
             committed_through: 0,
             matches_committed: 0,
         }

@@ -129,7 +129,10 @@ impl<'t> Pass<'t> {
                 state.lose_volatile_state();
                 state.set_term(term, position);
             }
-            TraceKind::Paused | TraceKind::Resumed | TraceKind::Nemesis { .. } => {}
+            TraceKind::Paused
+            | TraceKind::Resumed
+            | TraceKind::Nemesis { .. }
+            | TraceKind::ReadServed { .. } => {}
         }
     }
 }

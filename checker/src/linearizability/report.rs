@@ -2,7 +2,7 @@
 //! violation explains itself.
 
 use crate::Validity;
-use histories::{Operation, Outcome, Value};
+use histories::{OpText, Operation, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -102,33 +102,28 @@ pub struct Stats {
     pub elapsed_ns: u64,
 }
 
-/// How a key appears in messages: its EDN form, or `nil` when unkeyed.
+/// How a key appears in messages: as raftstorm's operation notation
+/// writes it (bare when unambiguous, `k3`; quoted otherwise, `"0"`), or
+/// `nil` when unkeyed.
 pub fn key_label(key: Option<&Value>) -> String {
-    key.map_or_else(|| "nil".to_string(), Value::to_string)
+    key.map_or_else(
+        || "nil".to_string(),
+        |key| histories::notation::Bare(key).to_string(),
+    )
 }
 
-/// One operation on one line: `#12 process 3 :cas [1 2] -> ok (records #40..#47)`.
+/// One operation on one line, in raftstorm's one notation (see
+/// [`histories::notation`]) with where it is in the history:
+/// `p3 cas k1 1→2 → ok  [op 12, records #40..#47]`.
 pub struct OpLine<'a>(pub &'a Operation);
 
 impl fmt::Display for OpLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let op = self.0;
-        write!(
-            f,
-            "op {} process {} :{} {}",
-            op.id, op.process, op.f, op.input
-        )?;
-        match op.outcome {
-            Outcome::Ok => write!(f, " -> ok {}", op.output)?,
-            Outcome::Fail => write!(f, " -> fail")?,
-            Outcome::Info => write!(f, " -> info")?,
-        }
-        if let Some(error) = &op.error {
-            write!(f, " ({error})")?;
-        }
+        write!(f, "{}  [op {}, ", OpText(op), op.id)?;
         match op.complete_index {
-            Some(complete) => write!(f, "  [records #{}..#{complete}]", op.invoke_index),
-            None => write!(f, "  [record #{}.., never completed]", op.invoke_index),
+            Some(complete) => write!(f, "records #{}..#{complete}]", op.invoke_index),
+            None => write!(f, "record #{}.., never completed]", op.invoke_index),
         }
     }
 }

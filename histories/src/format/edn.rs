@@ -20,6 +20,7 @@
 //! | `:key`     | any value                               | no       |
 //! | `:value`   | any value                               | no (nil) |
 //! | `:error`   | a keyword or string, kept by name; any other value is kept as its EDN text | no |
+//! | `:node`    | the node that served a completion: a non-negative integer | no |
 //!
 //! Every other key is ignored, whatever its value. When `:index` is present
 //! it must equal the record's position: the history's records are numbered
@@ -135,6 +136,7 @@ enum Field {
     Key,
     Value,
     Error,
+    Node,
 }
 
 impl Field {
@@ -148,6 +150,7 @@ impl Field {
             "key" => Field::Key,
             "value" => Field::Value,
             "error" => Field::Error,
+            "node" => Field::Node,
             _ => return None,
         })
     }
@@ -156,7 +159,7 @@ impl Field {
 /// What a record's keys said so far.
 #[derive(Default)]
 struct Fields {
-    seen: [bool; 8],
+    seen: [bool; 9],
     time_ns: Option<u64>,
     kind: Option<OpType>,
     process: Option<Process>,
@@ -165,6 +168,7 @@ struct Fields {
     key: Option<Value>,
     value: Option<Value>,
     error: Option<String>,
+    node: Option<u32>,
 }
 
 const TYPES: &str = "`:invoke`, `:ok`, `:fail` or `:info`";
@@ -259,6 +263,15 @@ fn read_field(
         Field::Key => fields.key = Some(reader.read_value()?.0),
         Field::Value => fields.value = Some(reader.read_value()?.0),
         Field::Error => fields.error = Some(read_error(reader)?),
+        Field::Node => {
+            const NODE: &str = "a node number (a non-negative integer)";
+            fields.node = match reader.unsigned()? {
+                Some((node, at)) => {
+                    Some(u32::try_from(node).map_err(|_| reader.fault_at(at, NODE))?)
+                }
+                None => return Err(reader.fault(NODE)),
+            };
+        }
     }
     Ok(())
 }
@@ -310,13 +323,14 @@ impl Fields {
             key: self.key,
             value: self.value.unwrap_or(Value::Nil),
             error: self.error,
+            node: self.node,
         })
     }
 }
 
 /// Writes `history` as EDN, one map per line, in the key order Jepsen
 /// uses: `{:index 0, :time 12, :type :invoke, :process 3, :f :cas, :key
-/// "k", :value [1 2]}`. `:key` and `:error` appear only when present;
+/// "k", :value [1 2]}`. `:key`, `:error` and `:node` appear only when present;
 /// an error is written as a keyword when its text is a valid keyword name,
 /// as a string otherwise. [`super::parse`] with [`super::Format::Edn`] reads
 /// the output back to the same history.
@@ -366,6 +380,9 @@ fn write_record(out: &mut String, op: &Op) -> Result<(), String> {
     if let Some(error) = &op.error {
         out.push_str(", :error ");
         write_name(out, error);
+    }
+    if let Some(node) = op.node {
+        let _ = write!(out, ", :node {node}");
     }
     out.push('}');
     Ok(())

@@ -48,6 +48,7 @@ mod tests {
             key,
             value,
             error: None,
+            node: None,
         }
     }
 

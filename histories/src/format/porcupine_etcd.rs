@@ -162,6 +162,7 @@ fn read_op_line(
         key: None,
         value,
         error,
+        node: None,
     })
 }
 
@@ -242,6 +243,7 @@ fn renumber(raw: Records) -> Records {
                     key: None,
                     value: Value::Nil,
                     error: Some(PROCESS_REUSED.to_string()),
+                    node: None,
                 };
                 records.push(close, offset);
                 slot.crashed = true;
@@ -293,6 +295,7 @@ mod tests {
             key: None,
             value: Value::Nil,
             error: None,
+            node: None,
         }
     }
 
