@@ -62,7 +62,11 @@
 //! assert_eq!(report.counterexample().unwrap().failed_op.id, 1);
 //! ```
 
+mod blocks;
+mod contradiction;
 mod explain;
+mod inference;
+mod inferred;
 mod memo;
 mod model;
 mod options;
@@ -133,17 +137,20 @@ pub fn check_history(history: &History, options: &Options) -> Result<Report, Che
 /// first such operation in key order, then invoke order, is reported.
 pub fn check_operations(ops: &[Operation], options: &Options) -> Result<Report, ModelError> {
     let spec = &options.model;
-    check_with(
+    check_keys(
         ops,
         spec.kind.name(),
         || ValueRegister::new(spec),
         &options.budget,
         options.effective_threads(),
+        options.infer_orders,
     )
 }
 
 /// Checks operations against any [`Model`]: `new_model` makes one fresh
-/// instance per key; `model_name` is what the report calls it.
+/// instance per key; `model_name` is what the report calls it. Order
+/// inference is tried first on every key whose model allows it (see
+/// [`Model::register_init`]).
 pub fn check_with<M, F>(
     ops: &[Operation],
     model_name: &str,
@@ -155,11 +162,28 @@ where
     M: Model + Send,
     F: Fn() -> M,
 {
+    check_keys(ops, model_name, new_model, budget, threads, true)
+}
+
+/// [`check_with`], with order inference on or off.
+fn check_keys<M, F>(
+    ops: &[Operation],
+    model_name: &str,
+    new_model: F,
+    budget: &Budget,
+    threads: usize,
+    infer_orders: bool,
+) -> Result<Report, ModelError>
+where
+    M: Model + Send,
+    F: Fn() -> M,
+{
     let started = Instant::now();
     let limits = Limits {
         max_states: budget.max_states,
         max_memo_bytes: budget.max_memo_bytes,
         deadline: budget.max_time.map(|limit| (started + limit, limit)),
+        infer_orders,
     };
     let problems = problem::by_key(ops)
         .into_iter()
@@ -253,6 +277,11 @@ fn solve_all<M: Model + Send>(
 /// Searches one key and reports on it.
 fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport {
     let label = key_label(problem.key.as_ref());
+    if limits.infer_orders {
+        if let Some(report) = inferred::solve(&mut problem, &label, limits) {
+            return report;
+        }
+    }
     if let Some(report) = solve_without_unobserved(&mut problem, &label, limits) {
         return report;
     }
@@ -321,6 +350,7 @@ fn counterexample<M: Model>(
     Counterexample {
         key: problem.key.clone(),
         failed_op: problem.ops[stuck.op].clone(),
+        reason: None,
         prefix: stuck
             .prefix
             .iter()

@@ -82,6 +82,10 @@ pub struct Counterexample {
     /// operation that completed before `failed_op` linearized, and
     /// `failed_op` not), ascending.
     pub states: Vec<Value>,
+    /// What rules out every linearization, in words, when order inference
+    /// found it (the search says it with `states` instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// True when `states` are all the states possible at that point; false
     /// when finding them all was too expensive and these are the ones the
     /// search reached (at least one).
@@ -165,6 +169,9 @@ impl fmt::Display for Counterexample {
             for op in &self.prefix[skipped..] {
                 writeln!(f, "    {}", OpLine(op))?;
             }
+        }
+        if let Some(reason) = &self.reason {
+            writeln!(f, "  contradiction: {reason}")?;
         }
         match self.all_states {
             true => write!(f, "  possible states at that point: ")?,
