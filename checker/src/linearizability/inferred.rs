@@ -39,7 +39,9 @@ pub(super) fn solve<M: Model>(
     match whole.decide() {
         Ok(order) => {
             replay(problem, &whole.bounds, &order)?;
-            Some(super::valid_report(problem, 0))
+            let mut report = super::valid_report(problem, 0);
+            report.inferred = true;
+            Some(report)
         }
         Err(found) => explain(problem, &roles, &found, label, limits),
     }
@@ -115,6 +117,7 @@ fn explain<M: Model>(
     let mut report = super::valid_report(problem, 0);
     report.validity = Validity::Invalid;
     report.counterexample = Some(counterexample);
+    report.inferred = true;
     Some(report)
 }
 

@@ -331,6 +331,7 @@ fn valid_report<M: Model>(problem: &KeyProblem<'_, M>, memo_entries: u64) -> Key
         explain_memo_entries: 0,
         unknown_cause: None,
         counterexample: None,
+        inferred: false,
     }
 }
 

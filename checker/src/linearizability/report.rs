@@ -56,6 +56,10 @@ pub struct KeyReport {
     pub unknown_cause: Option<String>,
     /// Why the verdict is invalid.
     pub counterexample: Option<Counterexample>,
+    /// True when order inference decided this key, without a search (see
+    /// [`crate::linearizability::Options::infer_orders`]).
+    #[serde(default)]
+    pub inferred: bool,
 }
 
 /// Why a key's history is not linearizable.
