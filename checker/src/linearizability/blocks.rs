@@ -35,6 +35,7 @@
 
 use super::contradiction::{Contradiction, Span};
 use super::inference::{Role, Seen};
+use super::memo::FastHash;
 use histories::Operation;
 use std::collections::{BTreeSet, HashMap};
 
@@ -123,7 +124,7 @@ impl<'a, 'h> View<'a, 'h> {
     /// against the longest read of its epoch.
     fn epochs(&self) -> Result<Vec<Epoch>, Contradiction> {
         let mut epochs: Vec<Epoch> = Vec::new();
-        let mut index: HashMap<Option<u32>, usize> = HashMap::new();
+        let mut index: HashMap<Option<u32>, usize, FastHash> = HashMap::default();
         for (read, role) in self.roles.iter().enumerate() {
             let read = read as u32;
             let Role::Read(seen) = role else { continue };

@@ -15,6 +15,7 @@
 //! the search decides as before. So a value that is never read may repeat
 //! freely: only what a read shows must be unambiguous.
 
+use super::memo::FastHash;
 use histories::{Function, Operation, Value};
 use std::collections::HashMap;
 
@@ -48,12 +49,12 @@ pub(crate) enum Seen {
 /// The key's writes, indexed by the values they leave.
 struct Writes<'h> {
     /// Overwrites by the exact value they write.
-    by_value: HashMap<&'h Value, Vec<u32>>,
+    by_value: HashMap<&'h Value, Vec<u32>, FastHash>,
     /// Overwrites of strings, by bytes, and the lengths that occur.
-    by_text: HashMap<&'h [u8], Vec<u32>>,
+    by_text: HashMap<&'h [u8], Vec<u32>, FastHash>,
     text_lengths: Vec<usize>,
     /// Appends by their string, and the lengths that occur.
-    appends: HashMap<&'h [u8], Vec<u32>>,
+    appends: HashMap<&'h [u8], Vec<u32>, FastHash>,
     append_lengths: Vec<usize>,
 }
 
@@ -99,10 +100,10 @@ fn repeated(seen: Seen, marks: &mut [u32], read: u32) -> Seen {
 impl<'h> Writes<'h> {
     fn index(ops: &[&'h Operation]) -> Option<Writes<'h>> {
         let mut writes = Writes {
-            by_value: HashMap::new(),
-            by_text: HashMap::new(),
+            by_value: HashMap::default(),
+            by_text: HashMap::default(),
             text_lengths: Vec::new(),
-            appends: HashMap::new(),
+            appends: HashMap::default(),
             append_lengths: Vec::new(),
         };
         for (index, op) in ops.iter().enumerate() {
