@@ -830,3 +830,60 @@ fn reads_cut_off_orders_of_appends_they_cannot_see() {
     assert_eq!(counterexample.states, vec![Value::str(in_order)]);
     assert!(counterexample.all_states);
 }
+
+#[test]
+fn order_inference_explains_each_contradiction() {
+    // (name, model, history, id of the first operation that cannot be
+    // linearized, words the contradiction must contain).
+    let s = Value::str;
+    #[rustfmt::skip]
+    let cases: Vec<(&str, ModelKind, Script, usize, &str)> = vec![
+        ("stale read", ModelKind::Register,
+            Script::new().invoke(1, "write", 17).ok(1, nil()).invoke(2, "write", 21).ok(2, nil())
+                .invoke(3, "read", nil()).ok(3, 17),
+            2, "must all come before"),
+        ("read of a value never written", ModelKind::Kv,
+            Script::new().invoke(1, "put", s("p1.")).ok(1, nil()).invoke(2, "get", nil()).ok(2, s("p9.")),
+            1, "no sequence of this key's writes produces"),
+        ("reordered appends", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "append", s("2,")).ok(2, nil())
+                .invoke(3, "get", nil()).ok(3, s("2,1,")),
+            2, "must follow"),
+        ("an append seen twice", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "get", nil()).ok(2, s("1,1,")),
+            1, "take effect twice"),
+        ("reads that disagree on the order of appends", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).invoke(2, "append", s("2,"))
+                .invoke(3, "get", nil()).invoke(4, "get", nil()).ok(3, s("1,2,")).ok(4, s("2,1,"))
+                .ok(1, nil()).ok(2, nil()),
+            3, "do not extend each other"),
+        ("an info write observed before its invoke", ModelKind::EtcdRegister,
+            Script::new().invoke(1, "read", nil()).ok(1, 5).invoke(2, "write", 5).info(2),
+            0, "completed before that began"),
+        ("a write lost before the initial value was read", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "get", nil()).ok(2, nil()),
+            1, "precedes every write"),
+    ];
+    for (name, kind, script, failed, words) in cases {
+        let report = script.check(kind);
+        assert_eq!(report.validity, Validity::Invalid, "{name}: {report}");
+        assert!(report.keys[0].inferred, "{name}: decided by inference");
+        let counterexample = report.counterexample().unwrap();
+        assert_eq!(counterexample.failed_op.id, failed, "{name}: {report}");
+        let reason = counterexample.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(words), "{name}: {reason}");
+        assert!(report.to_string().contains("contradiction: "), "{name}");
+        let search =
+            script.check_with(Options::new(ModelSpec::new(kind)).with_order_inference(false));
+        assert_eq!(
+            search.validity,
+            Validity::Invalid,
+            "{name}: the search agrees"
+        );
+        assert_eq!(
+            search.counterexample().unwrap().failed_op.id,
+            failed,
+            "{name}"
+        );
+    }
+}

@@ -870,3 +870,77 @@ fn every_model_agrees_on_many_more_histories() {
         differential(kind, 200 + seed as u64, 50_000, true);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Concurrent single-key histories: order inference against the search.
+// ---------------------------------------------------------------------------
+
+/// The benchmark's generator: a seeded simulation of a linearizable kv
+/// store with concurrent clients, unique values and optional timeouts,
+/// and the anomalies it plants.
+#[path = "../examples/concurrent_bench/generate.rs"]
+#[allow(dead_code)]
+mod concurrent;
+
+#[test]
+fn concurrent_single_key_histories_agree_with_the_search() {
+    use checker::linearizability::Budget;
+    use concurrent::{Anomaly, Shape};
+    let mut counts: BTreeMap<(&str, Validity), usize> = BTreeMap::new();
+    for seed in 0..(cases() / 20) as u64 {
+        let shape = Shape {
+            clients: 2 + (seed % 7) as usize,
+            ops: 10 + (seed * 7 % 40) as usize,
+            info: seed % 2 == 1,
+            seed,
+        };
+        let anomalies = std::iter::once(None).chain(Anomaly::ALL.map(Some));
+        for anomaly in anomalies {
+            let mut calls = concurrent::simulate(shape);
+            let truth = calls.clone();
+            let planted = anomaly.map(|anomaly| concurrent::plant_at(&mut calls, anomaly, seed));
+            if planted.is_some_and(|at| at.is_none()) {
+                continue;
+            }
+            let planted = planted.flatten().map(|at| (&truth[at], &calls[at].output));
+            let history = concurrent::history(&calls);
+            let ops = history.operations().expect("generated histories pair");
+            let options = Options::new(ModelSpec::new(ModelKind::Kv));
+            let report = check_operations(&ops, &options).expect("checkable");
+            let context = || {
+                format!(
+                    "{shape:?} {anomaly:?} {planted:?}:\n{}\n{report}",
+                    show(&history)
+                )
+            };
+            let expected = match anomaly {
+                None => Validity::Valid,
+                Some(_) => Validity::Invalid,
+            };
+            assert!(report.keys[0].inferred, "{}", context());
+            let budget = Budget {
+                max_states: Some(100_000),
+                ..Budget::default()
+            };
+            let search = options.with_order_inference(false).with_budget(budget);
+            let search = check_operations(&ops, &search).expect("checkable");
+            let name = anomaly.map_or("valid", Anomaly::name);
+            *counts.entry((name, search.validity)).or_insert(0) += 1;
+            if search.validity != Validity::Unknown {
+                assert_eq!(
+                    search.validity,
+                    report.validity,
+                    "inference vs search: {}",
+                    context()
+                );
+            }
+            assert_eq!(report.validity, expected, "planted: {}", context());
+            if let (Some(cx), Some(search_cx)) = (report.counterexample(), search.counterexample())
+            {
+                assert_eq!(cx.failed_op.id, search_cx.failed_op.id, "{}", context());
+                assert_counterexample_holds(ModelKind::Kv, &Value::Nil, &ops, cx);
+            }
+        }
+    }
+    println!("concurrent histories (kind, search verdict): {counts:?}");
+}

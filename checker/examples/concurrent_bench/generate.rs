@@ -169,6 +169,12 @@ fn apply_in_effect_order(calls: &mut [Call]) {
 /// Plants `anomaly` in one read; false when the history offers no place
 /// for it.
 pub fn plant(calls: &mut [Call], anomaly: Anomaly, seed: u64) -> bool {
+    plant_at(calls, anomaly, seed).is_some()
+}
+
+/// Plants `anomaly` in one read and returns which, or `None` when the
+/// history offers no place for it.
+pub fn plant_at(calls: &mut [Call], anomaly: Anomaly, seed: u64) -> Option<usize> {
     let mut rng = Pcg64::new(0xbad ^ u128::from(seed), 0x5851_f42d_4c95_7f2d);
     let reads: Vec<usize> = (0..calls.len())
         .filter(|&i| calls[i].f == Function::Get && !calls[i].timed_out)
@@ -180,16 +186,17 @@ pub fn plant(calls: &mut [Call], anomaly: Anomaly, seed: u64) -> bool {
         .copied()
         .filter(|&r| r >= start)
         .chain(reads.iter().copied());
-    match anomaly {
-        Anomaly::NeverWritten => candidates.next().map(|r| {
+    let planted = |r: usize, calls: &mut [Call]| match anomaly {
+        Anomaly::NeverWritten => {
             calls[r].output = Value::str("nobody wrote this.");
-        }),
-        Anomaly::StaleRead => candidates.find_map(|r| stale(calls, r)),
-        Anomaly::LostWrite => candidates.find_map(|r| lost(calls, r)),
-        Anomaly::ReorderedAppends => candidates.find_map(|r| reorder(calls, r)),
-        Anomaly::InfoObservedEarly => candidates.find_map(|r| early(calls, r)),
-    }
-    .is_some()
+            Some(())
+        }
+        Anomaly::StaleRead => stale(calls, r),
+        Anomaly::LostWrite => lost(calls, r),
+        Anomaly::ReorderedAppends => reorder(calls, r),
+        Anomaly::InfoObservedEarly => early(calls, r),
+    };
+    candidates.find(|&r| planted(r, calls).is_some())
 }
 
 /// The value made by the calls `seen` (a put, if first, then appends).
@@ -211,7 +218,7 @@ fn stale(calls: &mut [Call], read: usize) -> Option<()> {
         let settled = calls[w]
             .seen
             .iter()
-            .all(|&s| calls[s].complete < calls[w].invoke);
+            .all(|&s| !calls[s].timed_out && calls[s].complete < calls[w].invoke);
         calls[w].f == Function::Put
             && !calls[w].timed_out
             && calls[w].complete < calls[read].invoke
@@ -223,13 +230,15 @@ fn stale(calls: &mut [Call], read: usize) -> Option<()> {
 }
 
 /// The read misses one append of its value that began after the value's
-/// put completed and completed before the read began.
+/// put completed (a put that did not time out, so it certainly took
+/// effect by then) and completed before the read began.
 fn lost(calls: &mut [Call], read: usize) -> Option<()> {
     let seen = &calls[read].seen;
-    let opened = seen
-        .first()
-        .filter(|&&w| calls[w].f == Function::Put)
-        .map(|&w| calls[w].complete);
+    let put = seen.first().filter(|&&w| calls[w].f == Function::Put);
+    if put.is_some_and(|&w| calls[w].timed_out) {
+        return None; // it may have taken effect after the append
+    }
+    let opened = put.map(|&w| calls[w].complete);
     let missing = *seen.iter().find(|&&a| {
         calls[a].f == Function::Append
             && !calls[a].timed_out
