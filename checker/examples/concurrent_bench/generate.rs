@@ -243,7 +243,7 @@ fn lost(calls: &mut [Call], read: usize) -> Option<()> {
         calls[a].f == Function::Append
             && !calls[a].timed_out
             && calls[a].complete < calls[read].invoke
-            && opened.map_or(true, |done| done < calls[a].invoke)
+            && opened.is_none_or(|done| done < calls[a].invoke)
     })?;
     let kept: Vec<usize> = seen.iter().copied().filter(|&s| s != missing).collect();
     calls[read].output = spell(calls, &kept);

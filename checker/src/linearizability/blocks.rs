@@ -246,7 +246,7 @@ impl<'a, 'h> View<'a, 'h> {
                 }
             }
             let invoke = self.invoke(op);
-            if latest.map_or(true, |(latest, _)| invoke > latest) {
+            if latest.is_none_or(|(latest, _)| invoke > latest) {
                 latest = Some((invoke, op));
             }
         }
@@ -283,7 +283,7 @@ fn order_blocks(blocks: &[Block]) -> Result<Vec<usize>, Contradiction> {
     while let Some(&(_, least_hi)) = by_hi.first() {
         let &(_, least_lo) = by_lo.first().expect("the sets hold the same blocks");
         let ready = |block: usize| {
-            lowest_other(&by_lo, block).map_or(true, |(lo, _)| blocks[block].hi.0 <= lo)
+            lowest_other(&by_lo, block).is_none_or(|(lo, _)| blocks[block].hi.0 <= lo)
         };
         let next = match (ready(least_hi), ready(least_lo)) {
             (true, _) => least_hi,

@@ -8,6 +8,17 @@
 //!
 //! - the history is split by key and the keys are checked independently
 //!   (P-compositionality), in parallel when asked;
+//! - before any search, a key whose reads can be traced to the writes
+//!   behind them (unique values: a register read names its write, an
+//!   append read spells out its appends in order) is decided by *order
+//!   inference* in O(n log n) whatever its concurrency: the order is then
+//!   forced up to the placement of a few blocks, and checking it is a sort
+//!   (`inference.rs`, `blocks.rs`, `inferred.rs`). A linearization it finds
+//!   is replayed through the model before the key is called valid; a
+//!   contradiction it finds is a proof, reported with the first operation
+//!   that cannot be linearized and the contradiction in words. Keys with a
+//!   cas, ambiguous values or a model other than [`ValueRegister`] go to
+//!   the search;
 //! - search nodes are hashed incrementally (Zobrist) and stored in flat
 //!   arrays, with model states interned to integers;
 //! - pruning rules that never change a verdict ([`search`] explains and
