@@ -860,6 +860,15 @@ fn order_inference_explains_each_contradiction() {
         ("an info write observed before its invoke", ModelKind::EtcdRegister,
             Script::new().invoke(1, "read", nil()).ok(1, 5).invoke(2, "write", 5).info(2),
             0, "completed before that began"),
+        ("two compare-and-sets of one value", ModelKind::CasRegister,
+            Script::new().invoke(1, "write", 1).ok(1, nil()).invoke(1, "cas", cas(1, 2)).ok(1, nil())
+                .invoke(2, "cas", cas(1, 3)).ok(2, nil()),
+            2, "both replaced the same value"),
+        ("appends seen after a cas replaced their value", ModelKind::Kv,
+            Script::new().invoke(1, "put", s("p1.")).ok(1, nil())
+                .invoke(1, "cas", Value::List(vec![s("p1."), s("p2.")])).ok(1, nil())
+                .invoke(1, "append", s("1,")).ok(1, nil()).invoke(1, "get", nil()).ok(1, s("p1.1,")),
+            3, "saw appends after the value"),
         ("a write lost before the initial value was read", ModelKind::Kv,
             Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "get", nil()).ok(2, nil()),
             1, "precedes every write"),

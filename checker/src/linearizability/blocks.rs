@@ -8,7 +8,11 @@
 //! in that order; so the operations some read observed form, per epoch, a
 //! *block* whose internal order is fixed up to reads of the same value.
 //! Nothing else can come inside a block: an append before its last read
-//! would be seen by it, an overwrite would end the epoch. The remaining
+//! would be seen by it, an overwrite would end the epoch. A
+//! compare-and-set observes like a read (its expected value) and then
+//! overwrites: it ends the epoch it saw, right after that epoch's last
+//! state, and opens the one of its new value, so the two epochs' blocks
+//! are glued into one. The remaining
 //! writes — required ones no read saw — go between blocks, where each is
 //! its own *singleton* block; optional ones no read saw are left out (they
 //! may never have taken effect). The block of the initial value, if any
@@ -16,7 +20,8 @@
 //!
 //! So a linearization exists iff (1) every read is spelled from writes
 //! and the reads of one epoch agree (each chain a prefix of the longest,
-//! no append in two epochs); (2) each block's fixed order respects real
+//! no append in two epochs; at most one cas ends an epoch, having seen
+//! all of it; no cycle of cas); (2) each block's fixed order respects real
 //! time; and (3) the blocks can be ordered so that real time holds across
 //! them. Every arrangement that passes is legal in the model, so a pass
 //! gives a linearization (which `inferred.rs` still replays through the
@@ -39,6 +44,9 @@ use super::memo::FastHash;
 use histories::Operation;
 use std::collections::{BTreeSet, HashMap};
 
+/// An operation no epoch has claimed.
+const FREE: u32 = u32::MAX;
+
 /// A completion bound meaning "none": optional operations.
 pub(crate) const UNBOUNDED: u64 = u64::MAX;
 
@@ -51,19 +59,21 @@ pub(crate) struct View<'a, 'h> {
     pub bounds: Vec<Option<u64>>,
 }
 
-/// One epoch as its reads show it.
+/// One epoch as its observers show it.
 struct Epoch {
     opening: Option<u32>,
     reads: Vec<u32>,
-    /// The read that saw the most appends.
+    /// The compare-and-set that ended it, having seen its last state.
+    closing: Option<u32>,
+    /// The observer that saw the most appends.
     longest: u32,
 }
 
 /// Operations that must be linearized together, in a fixed order.
 struct Block {
     span: Span,
-    /// `(position, op)`: the opening at 0, the `k`th append at `2k`, reads
-    /// that saw `k` appends at `2k + 1`.
+    /// `(position, op)`, in the order of the epochs glued into the block
+    /// (bits 40 and up) and then within each (see [`View::segment`]).
     members: Vec<(u64, u32)>,
     lo: (u64, u32),
     hi: (u64, u32),
@@ -113,112 +123,228 @@ impl<'a, 'h> View<'a, 'h> {
         self.ops[op as usize].invoke_index
     }
 
-    fn chain(&self, read: u32) -> &[u32] {
-        match &self.roles[read as usize] {
-            Role::Read(Seen::Chain { appends, .. }) => appends,
+    /// What an observer (a read, or a cas through its expected value) saw.
+    fn seen(&self, op: u32) -> Option<&Seen> {
+        match &self.roles[op as usize] {
+            Role::Read(seen) | Role::Cas(seen) => Some(seen),
+            Role::Overwrite | Role::Append => None,
+        }
+    }
+
+    fn chain(&self, op: u32) -> &[u32] {
+        match self.seen(op) {
+            Some(Seen::Chain { appends, .. }) => appends,
             _ => &[],
         }
     }
 
-    /// The epochs the required reads saw, each read checked on its own and
-    /// against the longest read of its epoch.
+    fn required(&self, op: u32) -> bool {
+        !matches!(self.bounds[op as usize], None | Some(UNBOUNDED))
+    }
+
+    /// The operations whose observation must hold: the required reads and
+    /// compare-and-sets, and the optional compare-and-sets whose new value
+    /// one of them saw (which took effect, so observed in turn). Other
+    /// optional ones may never have taken effect, and are left out.
+    fn observers(&self) -> Vec<u32> {
+        let mut work: Vec<u32> = (0..self.ops.len() as u32)
+            .filter(|&op| self.seen(op).is_some() && self.required(op))
+            .collect();
+        let mut included = vec![false; self.ops.len()];
+        for &op in &work {
+            included[op as usize] = true;
+        }
+        let mut at = 0;
+        while let Some(&op) = work.get(at) {
+            at += 1;
+            if let Some(Seen::Chain {
+                epoch: Some(opening),
+                ..
+            }) = self.seen(op)
+            {
+                let cas = matches!(self.roles[*opening as usize], Role::Cas(_));
+                let present = self.bounds[*opening as usize].is_some();
+                if cas && present && !std::mem::replace(&mut included[*opening as usize], true) {
+                    work.push(*opening);
+                }
+            }
+        }
+        work
+    }
+
+    /// The epoch `observer` saw, checked on its own: something writes it,
+    /// once each, and all of it is in the cut.
+    fn epoch_of(&self, observer: u32) -> Result<Option<u32>, Contradiction> {
+        match self.seen(observer) {
+            None | Some(Seen::Unwritten) => Err(Contradiction::Unwritten { read: observer }),
+            Some(Seen::Repeated(append)) => Err(Contradiction::Repeated {
+                read: observer,
+                append: *append,
+            }),
+            Some(Seen::Chain { epoch, appends }) => {
+                let mut writers = epoch.iter().chain(appends);
+                match writers.find(|&&w| self.bounds[w as usize].is_none()) {
+                    Some(&write) => Err(Contradiction::Inverted {
+                        before: write,
+                        after: observer,
+                    }),
+                    None => Ok(*epoch),
+                }
+            }
+        }
+    }
+
+    /// The epochs the observers saw, each observer checked on its own and
+    /// against the longest of its epoch; an epoch's closing cas saw its
+    /// last state.
     fn epochs(&self) -> Result<Vec<Epoch>, Contradiction> {
         let mut epochs: Vec<Epoch> = Vec::new();
         let mut index: HashMap<Option<u32>, usize, FastHash> = HashMap::default();
-        for (read, role) in self.roles.iter().enumerate() {
-            let read = read as u32;
-            let Role::Read(seen) = role else { continue };
-            if matches!(self.bounds[read as usize], None | Some(UNBOUNDED)) {
-                continue; // not in the cut, or optional: leaving it out is allowed
-            }
-            let epoch = match seen {
-                Seen::Unwritten => return Err(Contradiction::Unwritten { read }),
-                Seen::Repeated(append) => {
-                    return Err(Contradiction::Repeated {
-                        read,
-                        append: *append,
-                    })
-                }
-                Seen::Chain { epoch, appends } => {
-                    let writers = epoch.iter().chain(appends);
-                    if let Some(&write) = writers
-                        .into_iter()
-                        .find(|&&w| self.bounds[w as usize].is_none())
-                    {
-                        return Err(Contradiction::Inverted {
-                            before: write,
-                            after: read,
-                        });
-                    }
-                    *epoch
-                }
-            };
+        for op in self.observers() {
+            let epoch = self.epoch_of(op)?;
             let slot = *index.entry(epoch).or_insert_with(|| {
                 epochs.push(Epoch {
                     opening: epoch,
                     reads: Vec::new(),
-                    longest: read,
+                    closing: None,
+                    longest: op,
                 });
                 epochs.len() - 1
             });
             let entry = &mut epochs[slot];
-            entry.reads.push(read);
-            if self.chain(read).len() > self.chain(entry.longest).len() {
-                entry.longest = read;
+            match self.roles[op as usize] {
+                Role::Cas(_) => {
+                    if let Some(other) = entry.closing.replace(op) {
+                        return Err(Contradiction::TwoClosings { cas: op, other });
+                    }
+                }
+                _ => entry.reads.push(op),
+            }
+            if self.chain(op).len() > self.chain(entry.longest).len() {
+                entry.longest = op;
             }
         }
         for epoch in &epochs {
-            let longest = self.chain(epoch.longest);
-            for &read in &epoch.reads {
-                let chain = self.chain(read);
-                if longest[..chain.len()] != *chain {
-                    return Err(Contradiction::Diverged {
-                        read,
-                        other: epoch.longest,
-                    });
-                }
-            }
+            self.check_epoch(epoch)?;
         }
         Ok(epochs)
     }
 
-    /// The epochs' blocks, then a singleton per required write no read saw.
+    /// Every observer of `epoch` saw a prefix of what its longest one saw,
+    /// and the closing cas, if any, saw all of it.
+    fn check_epoch(&self, epoch: &Epoch) -> Result<(), Contradiction> {
+        let longest = self.chain(epoch.longest);
+        for &op in epoch.reads.iter().chain(&epoch.closing) {
+            let chain = self.chain(op);
+            if longest[..chain.len()] != *chain {
+                return Err(Contradiction::Diverged {
+                    read: op,
+                    other: epoch.longest,
+                });
+            }
+        }
+        match epoch.closing {
+            Some(cas) if self.chain(cas).len() < longest.len() => {
+                Err(Contradiction::AfterClosing {
+                    read: epoch.longest,
+                    cas,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The epochs' blocks — an epoch ended by a cas glued to the epoch
+    /// that cas opened — then a singleton per required write nobody saw.
     fn blocks(&self, epochs: &[Epoch]) -> Result<Vec<Block>, Contradiction> {
-        const FREE: u32 = u32::MAX;
+        let index: HashMap<Option<u32>, usize, FastHash> = epochs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.opening, i))
+            .collect();
         let mut owner = vec![FREE; self.ops.len()];
+        let mut visited = vec![false; epochs.len()];
         let mut blocks = Vec::with_capacity(epochs.len());
-        for (index, epoch) in epochs.iter().enumerate() {
-            let mut members: Vec<(u64, u32)> =
-                epoch.opening.map(|op| (0, op)).into_iter().collect();
-            if let Some(op) = epoch.opening {
-                owner[op as usize] = index as u32;
+        for (start, epoch) in epochs.iter().enumerate() {
+            let continued = epoch
+                .opening
+                .is_some_and(|op| matches!(self.roles[op as usize], Role::Cas(_)));
+            if continued {
+                continue; // part of the block of the epoch its cas ended
             }
-            for (k, &append) in self.chain(epoch.longest).iter().enumerate() {
-                let previous = owner[append as usize];
-                if previous != FREE && previous != index as u32 {
-                    let other = epochs[previous as usize].longest;
-                    return Err(Contradiction::TwoEpochs {
-                        append,
-                        read: epoch.longest,
-                        other,
-                    });
-                }
-                owner[append as usize] = index as u32;
-                members.push((2 * (k as u64 + 1), append));
-            }
-            for &read in &epoch.reads {
-                members.push((2 * self.chain(read).len() as u64 + 1, read));
+            let mut members: Vec<(u64, u32)> = Vec::new();
+            let mut at = Some(start);
+            while let Some(current) = at {
+                visited[current] = true;
+                let segment = members
+                    .last()
+                    .map_or(0, |&(position, _)| (position >> 40) + 1)
+                    << 40;
+                self.segment(epochs, current, segment, &mut owner, &mut members)?;
+                at = epochs[current]
+                    .closing
+                    .and_then(|cas| index.get(&Some(cas)).copied());
             }
             let span = epoch.opening.map_or(Span::Initial, Span::Epoch);
             blocks.push(self.block(span, members));
         }
+        if let Some(lost) = visited.iter().position(|&seen| !seen) {
+            let cas = epochs[lost]
+                .opening
+                .expect("only cas-opened epochs go unvisited");
+            return Err(Contradiction::CasCycle { cas });
+        }
         for (op, role) in self.roles.iter().enumerate() {
-            let unseen = owner[op] == FREE && !matches!(role, Role::Read(_));
-            if unseen && !matches!(self.bounds[op], None | Some(UNBOUNDED)) {
+            let write = matches!(role, Role::Overwrite | Role::Append);
+            if write && owner[op] == FREE && self.required(op as u32) {
                 blocks.push(self.block(Span::Single(op as u32), vec![(0, op as u32)]));
             }
         }
         Ok(blocks)
+    }
+
+    /// Adds epoch `current`'s operations to `members` at positions from
+    /// `segment` on: its opening at 0 (unless a cas, already there as the
+    /// previous epoch's closing), the `k`th append at `4k`, observers that
+    /// saw `k` appends at `4k + 1`, the closing cas after them.
+    fn segment(
+        &self,
+        epochs: &[Epoch],
+        current: usize,
+        segment: u64,
+        owner: &mut [u32],
+        members: &mut Vec<(u64, u32)>,
+    ) -> Result<(), Contradiction> {
+        let epoch = &epochs[current];
+        let claim = |op: u32, position: u64, owner: &mut [u32], members: &mut Vec<(u64, u32)>| {
+            owner[op as usize] = current as u32;
+            members.push((segment | position, op));
+        };
+        if let Some(op) = epoch
+            .opening
+            .filter(|&op| !matches!(self.roles[op as usize], Role::Cas(_)))
+        {
+            claim(op, 0, owner, members);
+        }
+        for (k, &append) in self.chain(epoch.longest).iter().enumerate() {
+            let previous = owner[append as usize];
+            if previous != FREE && previous != current as u32 {
+                let other = epochs[previous as usize].longest;
+                return Err(Contradiction::TwoEpochs {
+                    append,
+                    read: epoch.longest,
+                    other,
+                });
+            }
+            claim(append, 4 * (k as u64 + 1), owner, members);
+        }
+        for &read in &epoch.reads {
+            claim(read, 4 * self.chain(read).len() as u64 + 1, owner, members);
+        }
+        if let Some(cas) = epoch.closing {
+            claim(cas, 4 * self.chain(cas).len() as u64 + 2, owner, members);
+        }
+        Ok(())
     }
 
     /// A block of `members`, sorted into their fixed order (reads of one

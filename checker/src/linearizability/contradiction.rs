@@ -30,6 +30,13 @@ pub(crate) enum Contradiction {
     /// Two reads of one epoch saw its appends in orders neither of which
     /// extends the other.
     Diverged { read: u32, other: u32 },
+    /// Two compare-and-sets both replaced the same value.
+    TwoClosings { cas: u32, other: u32 },
+    /// `read` saw appends after the value `cas` replaced.
+    AfterClosing { read: u32, cas: u32 },
+    /// `cas` and the compare-and-sets it leads to each expect a value that
+    /// only the next one writes.
+    CasCycle { cas: u32 },
     /// `append` was seen after two different overwrites.
     TwoEpochs { append: u32, read: u32, other: u32 },
     /// The values force `before` to take effect before `after`, but
@@ -57,6 +64,9 @@ impl Contradiction {
             Contradiction::Unwritten { read } => vec![read],
             Contradiction::Repeated { read, append } => vec![read, append],
             Contradiction::Diverged { read, other } => vec![read, other],
+            Contradiction::TwoClosings { cas, other } => vec![cas, other],
+            Contradiction::AfterClosing { read, cas } => vec![read, cas],
+            Contradiction::CasCycle { cas } => vec![cas],
             Contradiction::TwoEpochs {
                 append,
                 read,
@@ -82,7 +92,7 @@ impl Contradiction {
         };
         match *self {
             Contradiction::Unwritten { read } => {
-                format!("{} returned a value no sequence of this key's writes produces", op(read))
+                format!("{} saw a value no sequence of this key's writes produces", op(read))
             }
             Contradiction::Repeated { read, append } => format!(
                 "{} saw {} take effect twice",
@@ -93,6 +103,20 @@ impl Contradiction {
                 "{} and {} saw the appends after one write in orders that do not extend each other",
                 op(read),
                 op(other)
+            ),
+            Contradiction::TwoClosings { cas, other } => format!(
+                "{} and {} both replaced the same value, which only one of them can have seen",
+                op(cas),
+                op(other)
+            ),
+            Contradiction::AfterClosing { read, cas } => format!(
+                "{} saw appends after the value that {} replaced",
+                op(read),
+                op(cas)
+            ),
+            Contradiction::CasCycle { cas } => format!(
+                "{} and the compare-and-sets after it each expect a value only the next one writes",
+                op(cas)
             ),
             Contradiction::TwoEpochs { append, read, other } => format!(
                 "{} was seen after two different writes, by {} and by {}",

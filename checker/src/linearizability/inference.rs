@@ -16,7 +16,7 @@
 //! freely: only what a read shows must be unambiguous.
 
 use super::memo::FastHash;
-use histories::{Function, Operation, Value};
+use histories::{Function, Operation, Outcome, Value};
 use std::collections::HashMap;
 
 /// What an operation of the key does, for inference.
@@ -28,6 +28,9 @@ pub(crate) enum Role {
     Append,
     /// Returns the value; what it saw.
     Read(Seen),
+    /// A compare-and-set that took effect (or may have): it saw its
+    /// expected value (this), then replaced it with its new one.
+    Cas(Seen),
 }
 
 /// Where a read's value came from.
@@ -48,7 +51,8 @@ pub(crate) enum Seen {
 
 /// The key's writes, indexed by the values they leave.
 struct Writes<'h> {
-    /// Overwrites by the exact value they write.
+    /// Overwrites (puts, writes, and compare-and-sets by their new value) by
+    /// the exact value they write.
     by_value: HashMap<&'h Value, Vec<u32>, FastHash>,
     /// Overwrites of strings, by bytes, and the lengths that occur.
     by_text: HashMap<&'h [u8], Vec<u32>, FastHash>,
@@ -64,8 +68,10 @@ struct Writes<'h> {
 type Opening = (Option<u32>, usize, bool);
 
 /// Each operation's role, or `None` when inference does not apply to the
-/// key: a function other than put, write, append, get and read (a cas), an
-/// empty append, or a read whose value can be spelled in more than one way.
+/// key: a function other than put, write, append, get, read and cas, a
+/// rejected cas that the model counts (it asserts the value differed,
+/// which names no write), an empty append, or a value read or expected
+/// that can be spelled in more than one way.
 pub(crate) fn infer(ops: &[&Operation], init: &Value) -> Option<Vec<Role>> {
     let writes = Writes::index(ops)?;
     let mut marks = vec![u32::MAX; ops.len()];
@@ -78,7 +84,13 @@ pub(crate) fn infer(ops: &[&Operation], init: &Value) -> Option<Vec<Role>> {
                 let seen = writes.spell(&op.output, init)?;
                 Some(Role::Read(repeated(seen, &mut marks, index as u32)))
             }
-            Function::Cas | Function::Other(_) => None,
+            Function::Cas if op.outcome == Outcome::Fail => None,
+            Function::Cas => {
+                let (expected, _) = op.input.as_pair()?;
+                let seen = writes.spell(expected, init)?;
+                Some(Role::Cas(repeated(seen, &mut marks, index as u32)))
+            }
+            Function::Other(_) => None,
         })
         .collect()
 }
@@ -108,8 +120,13 @@ impl<'h> Writes<'h> {
         };
         for (index, op) in ops.iter().enumerate() {
             let index = index as u32;
-            match (&op.f, &op.input) {
-                (Function::Put | Function::Write, value) => {
+            let written = match (&op.f, &op.input) {
+                (Function::Cas, pair) => pair.as_pair().map(|(_, new)| new),
+                _ => Some(&op.input),
+            };
+            match (&op.f, written) {
+                (Function::Cas, None) => return None,
+                (Function::Put | Function::Write | Function::Cas, Some(value)) => {
                     writes.by_value.entry(value).or_default().push(index);
                     if let Value::Str(text) = value {
                         writes
@@ -120,7 +137,7 @@ impl<'h> Writes<'h> {
                         push_length(&mut writes.text_lengths, text.len());
                     }
                 }
-                (Function::Append, Value::Str(text)) if !text.is_empty() => {
+                (Function::Append, Some(Value::Str(text))) if !text.is_empty() => {
                     writes
                         .appends
                         .entry(text.as_bytes())

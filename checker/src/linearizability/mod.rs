@@ -17,8 +17,8 @@
 //!   is replayed through the model before the key is called valid; a
 //!   contradiction it finds is a proof, reported with the first operation
 //!   that cannot be linearized and the contradiction in words. Keys with a
-//!   cas, ambiguous values or a model other than [`ValueRegister`] go to
-//!   the search;
+//!   rejected cas that the model counts (it names no write), ambiguous
+//!   values or a model other than [`ValueRegister`] go to the search;
 //! - search nodes are hashed incrementally (Zobrist) and stored in flat
 //!   arrays, with model states interned to integers;
 //! - pruning rules that never change a verdict ([`search`] explains and
