@@ -518,6 +518,13 @@ fn timed_out_writes_nobody_saw_do_not_exhaust_the_budget() {
         });
     let report = check_history(&parsed.history, &options).expect("checkable");
     assert_eq!(report.validity, Validity::Valid, "{report}");
+    assert!(
+        report.keys.iter().all(|key| key.inferred),
+        "order inference decides it"
+    );
+    let search_only =
+        check_history(&parsed.history, &options.with_order_inference(false)).expect("checkable");
+    assert_eq!(search_only.validity, Validity::Valid, "{search_only}");
 }
 
 #[test]

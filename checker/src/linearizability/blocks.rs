@@ -127,7 +127,7 @@ impl<'a, 'h> View<'a, 'h> {
     fn seen(&self, op: u32) -> Option<&Seen> {
         match &self.roles[op as usize] {
             Role::Read(seen) | Role::Cas(seen) => Some(seen),
-            Role::Overwrite | Role::Append => None,
+            Role::Overwrite | Role::Append | Role::Rejected => None,
         }
     }
 

@@ -31,6 +31,11 @@ pub(crate) enum Role {
     /// A compare-and-set that took effect (or may have): it saw its
     /// expected value (this), then replaced it with its new one.
     Cas(Seen),
+    /// A compare-and-set that was rejected, which the model counts: it
+    /// asserts the value differed from its expected one, which names no
+    /// write. Order inference leaves it out and then looks for a place
+    /// for it in the order found (see `inferred.rs`).
+    Rejected,
 }
 
 /// Where a read's value came from.
@@ -68,10 +73,9 @@ struct Writes<'h> {
 type Opening = (Option<u32>, usize, bool);
 
 /// Each operation's role, or `None` when inference does not apply to the
-/// key: a function other than put, write, append, get, read and cas, a
-/// rejected cas that the model counts (it asserts the value differed,
-/// which names no write), an empty append, or a value read or expected
-/// that can be spelled in more than one way.
+/// key: a function other than put, write, append, get, read and cas, an
+/// empty append, or a value read or expected that can be spelled in more
+/// than one way.
 pub(crate) fn infer(ops: &[&Operation], init: &Value) -> Option<Vec<Role>> {
     let writes = Writes::index(ops)?;
     let mut marks = vec![u32::MAX; ops.len()];
@@ -84,7 +88,7 @@ pub(crate) fn infer(ops: &[&Operation], init: &Value) -> Option<Vec<Role>> {
                 let seen = writes.spell(&op.output, init)?;
                 Some(Role::Read(repeated(seen, &mut marks, index as u32)))
             }
-            Function::Cas if op.outcome == Outcome::Fail => None,
+            Function::Cas if op.outcome == Outcome::Fail => Some(Role::Rejected),
             Function::Cas => {
                 let (expected, _) = op.input.as_pair()?;
                 let seen = writes.spell(expected, init)?;
@@ -126,6 +130,7 @@ impl<'h> Writes<'h> {
             };
             match (&op.f, written) {
                 (Function::Cas, None) => return None,
+                (Function::Cas, _) if op.outcome == Outcome::Fail => {}
                 (Function::Put | Function::Write | Function::Cas, Some(value)) => {
                     writes.by_value.entry(value).or_default().push(index);
                     if let Value::Str(text) = value {

@@ -24,9 +24,44 @@ use super::explain::Explanation;
 use super::inference::{self, Role};
 use super::model::Model;
 use super::problem::KeyProblem;
+use super::rejected;
 use super::report::KeyReport;
 use super::search::{Limits, Stuck};
 use crate::Validity;
+
+/// What order inference says about one cut of a key.
+enum Status<S> {
+    /// This linearization, replayed through the model, ends in this state.
+    Linearizable(Vec<u32>, S),
+    /// No linearization exists.
+    Violated(Contradiction),
+    /// The order found has no room for a rejected cas: no verdict.
+    Undecided,
+}
+
+/// Order inference on the cut just after position `cut` (`None`: the
+/// whole key).
+fn decide<M: Model>(
+    problem: &mut KeyProblem<'_, M>,
+    roles: &[Role],
+    cut: Option<u64>,
+) -> Status<M::State> {
+    let (found, bounds) = {
+        let view = View::new(&problem.ops, &problem.required, roles, cut);
+        (view.decide(), view.bounds)
+    };
+    let order = match found {
+        Ok(order) => order,
+        Err(contradiction) => return Status::Violated(contradiction),
+    };
+    let Some(order) = rejected::place(problem, &bounds, roles, order) else {
+        return Status::Undecided;
+    };
+    match replay(problem, &bounds, &order) {
+        Some(state) => Status::Linearizable(order, state),
+        None => Status::Undecided,
+    }
+}
 
 /// The key's report, when order inference decides it.
 pub(super) fn solve<M: Model>(
@@ -36,15 +71,14 @@ pub(super) fn solve<M: Model>(
 ) -> Option<KeyReport> {
     let init = problem.model.register_init()?;
     let roles = inference::infer(&problem.ops, &init)?;
-    let whole = View::new(&problem.ops, &problem.required, &roles, None);
-    match whole.decide() {
-        Ok(order) => {
-            replay(problem, &whole.bounds, &order)?;
+    match decide(problem, &roles, None) {
+        Status::Linearizable(..) => {
             let mut report = super::valid_report(problem, 0);
             report.inferred = true;
             Some(report)
         }
-        Err(found) => explain(problem, &roles, &found, label, limits),
+        Status::Violated(found) => explain(problem, &roles, &found, label, limits),
+        Status::Undecided => None,
     }
 }
 
@@ -90,16 +124,15 @@ fn explain<M: Model>(
     let completion = completions[first];
     let failed = (0..problem.ops.len())
         .find(|&op| problem.required[op] && problem.ops[op].complete_index == Some(completion))?;
-    let at = View::new(&problem.ops, &problem.required, roles, Some(completion));
-    let reason = at.decide().err()?.describe(&problem.ops);
-    let before = View::new(
-        &problem.ops,
-        &problem.required,
-        roles,
-        Some(completion.checked_sub(1)?),
-    );
-    let prefix = before.decide().ok()?;
-    let state = replay(problem, &before.bounds, &prefix)?;
+    let Status::Violated(contradiction) = decide(problem, roles, Some(completion)) else {
+        return None;
+    };
+    let reason = contradiction.describe(&problem.ops);
+    let Status::Linearizable(prefix, state) =
+        decide(problem, roles, Some(completion.checked_sub(1)?))
+    else {
+        return None;
+    };
     let (stuck, all_states) = search_states(problem, completion, label, limits).unwrap_or((
         Stuck {
             op: failed,
@@ -156,55 +189,62 @@ fn completions<M: Model>(problem: &KeyProblem<'_, M>) -> Vec<u64> {
     completions
 }
 
+/// Whether the cut at `completion` has no linearization; `None` when
+/// inference does not decide it.
+fn fails<M: Model>(
+    problem: &mut KeyProblem<'_, M>,
+    roles: &[Role],
+    completion: u64,
+) -> Option<bool> {
+    match decide(problem, roles, Some(completion)) {
+        Status::Linearizable(..) => Some(false),
+        Status::Violated(_) => Some(true),
+        Status::Undecided => None,
+    }
+}
+
 /// The index of the first completion whose cut has no linearization.
 /// Cuts are linearizable up to some completion and never after it, so a
 /// search downwards from the contradiction (which usually sits right
 /// there), then a bisection, finds it in a few decisions.
 fn first_failure<M: Model>(
-    problem: &KeyProblem<'_, M>,
+    problem: &mut KeyProblem<'_, M>,
     roles: &[Role],
     completions: &[u64],
     found: &Contradiction,
 ) -> Option<usize> {
-    let fails = |index: usize| {
-        View::new(
-            &problem.ops,
-            &problem.required,
-            roles,
-            Some(completions[index]),
-        )
-        .decide()
-        .is_err()
-    };
     let last = completions.len().checked_sub(1)?;
     let latest = latest_position(problem, found);
     let mut high = completions.partition_point(|&c| c < latest).min(last);
-    if !fails(high) {
+    if !fails(problem, roles, completions[high])? {
         high = last;
-        if !fails(high) {
+        if !fails(problem, roles, completions[high])? {
             return None;
         }
     }
-    // `fails(high)`; find `low` with `!fails(low)`, galloping downwards.
+    // The cut at `high` fails; find one at `low` that does not, galloping
+    // downwards (`None`: even the first completion's cut fails).
     let mut step = 1;
-    let low = loop {
+    let mut low = loop {
         if high < step {
             break None;
         }
-        if !fails(high - step) {
+        if !fails(problem, roles, completions[high - step])? {
             break Some(high - step);
         }
         high -= step;
         step *= 2;
     };
-    let mut low = match low {
-        Some(low) => low,
-        None if !fails(0) => 0,
-        None => return Some(0),
-    };
+    if low.is_none() {
+        if fails(problem, roles, completions[0])? {
+            return Some(0);
+        }
+        low = Some(0);
+    }
+    let mut low = low.expect("set above");
     while high - low > 1 {
         let middle = low + (high - low) / 2;
-        match fails(middle) {
+        match fails(problem, roles, completions[middle])? {
             true => high = middle,
             false => low = middle,
         }

@@ -82,6 +82,7 @@ mod memo;
 mod model;
 mod options;
 mod problem;
+mod rejected;
 mod report;
 pub mod search;
 mod unobserved;
