@@ -908,11 +908,13 @@ fn concurrent_single_key_histories_agree_with_the_search() {
     use checker::linearizability::Budget;
     use concurrent::{Anomaly, Shape};
     let mut counts: BTreeMap<(&str, Validity), usize> = BTreeMap::new();
+    let mut undecided: BTreeMap<bool, usize> = BTreeMap::new();
     for seed in 0..(cases() / 20) as u64 {
         let shape = Shape {
             clients: 2 + (seed % 7) as usize,
             ops: 10 + (seed * 7 % 40) as usize,
             info: seed % 2 == 1,
+            cas: seed % 4 >= 2,
             seed,
         };
         let anomalies = std::iter::once(None).chain(Anomaly::ALL.map(Some));
@@ -938,7 +940,10 @@ fn concurrent_single_key_histories_agree_with_the_search() {
                 None => Validity::Valid,
                 Some(_) => Validity::Invalid,
             };
-            assert!(report.keys[0].inferred, "{}", context());
+            // Rejected cas may find no room in the order inference built;
+            // the search then decides.
+            assert!(report.keys[0].inferred || shape.cas, "{}", context());
+            *undecided.entry(shape.cas).or_insert(0) += usize::from(!report.keys[0].inferred);
             let budget = Budget {
                 max_states: Some(100_000),
                 ..Budget::default()
@@ -963,5 +968,5 @@ fn concurrent_single_key_histories_agree_with_the_search() {
             }
         }
     }
-    println!("concurrent histories (kind, search verdict): {counts:?}");
+    println!("concurrent histories (kind, search verdict): {counts:?}; left to the search (by with-cas): {undecided:?}");
 }

@@ -22,6 +22,9 @@ pub struct Shape {
     pub clients: usize,
     pub ops: usize,
     pub info: bool,
+    /// Whether 10% of calls are compare-and-sets (expecting the value last
+    /// written when they are issued, so some are rejected).
+    pub cas: bool,
     pub seed: u64,
 }
 
@@ -82,6 +85,8 @@ pub struct Call {
     /// When it took effect, if it did.
     pub effect: Option<u64>,
     pub timed_out: bool,
+    /// A cas whose expected value was not there when it took effect.
+    pub rejected: bool,
     /// For reads: the calls whose effects the value shows (its put, if
     /// any, then its appends); for puts: those of the value they
     /// overwrote.
@@ -97,16 +102,25 @@ pub fn simulate(shape: Shape) -> Vec<Call> {
     let mut process: Vec<u64> = (0..shape.clients as u64).collect();
     let mut next_process = shape.clients as u64;
     let mut calls = Vec::with_capacity(shape.ops);
+    let mut last_written = Value::Nil;
     for n in 0..shape.ops {
         let client = (0..shape.clients).min_by_key(|&c| (free_at[c], c)).unwrap();
         let invoke = free_at[client] + rng.gen_range(0..2_000_000);
         let latency = rng.gen_range(200_000..20_000_000u64);
         let timed_out = shape.info && rng.gen_bool(0.05);
-        let (f, input) = match rng.gen_range(0..100) {
-            0..=49 => (Function::Get, Value::Nil),
-            50..=84 => (Function::Append, Value::Str(format!("{n},"))),
-            _ => (Function::Put, Value::Str(format!("p{n}."))),
+        let (f, input) = match (rng.gen_range(0..100), shape.cas) {
+            (0..=49, false) | (0..=44, true) => (Function::Get, Value::Nil),
+            (50..=84, false) | (45..=74, true) => (Function::Append, Value::Str(format!("{n},"))),
+            (_, false) | (75..=89, true) => (Function::Put, Value::Str(format!("p{n}."))),
+            (_, true) => {
+                let new = Value::Str(format!("c{n}."));
+                let expected = std::mem::replace(&mut last_written, new.clone());
+                (Function::Cas, Value::List(vec![expected, new]))
+            }
         };
+        if f == Function::Put {
+            last_written = input.clone();
+        }
         let effect = match timed_out {
             false => Some(invoke + rng.gen_range(0..=latency)),
             true if rng.gen_bool(0.5) => Some(invoke + rng.gen_range(0..=3 * latency)),
@@ -121,6 +135,7 @@ pub fn simulate(shape: Shape) -> Vec<Call> {
             complete: invoke + latency,
             effect,
             timed_out,
+            rejected: false,
             seen: Vec::new(),
         });
         free_at[client] = invoke + latency;
@@ -152,6 +167,14 @@ fn apply_in_effect_order(calls: &mut [Call]) {
             Function::Put => {
                 value = call.input.clone();
                 call.seen = std::mem::replace(&mut seen, vec![i]);
+            }
+            Function::Cas => {
+                let (expected, new) = call.input.as_pair().expect("a pair");
+                call.rejected = *expected != value;
+                if !call.rejected {
+                    value = new.clone();
+                    call.seen = std::mem::replace(&mut seen, vec![i]);
+                }
             }
             _ => {
                 let (Value::Str(suffix), Value::Str(text)) = (&call.input, &mut value) else {
@@ -205,6 +228,7 @@ fn spell(calls: &[Call], seen: &[usize]) -> Value {
     for &i in seen {
         value = match (&calls[i].f, value) {
             (Function::Append, Value::Str(text)) => Value::Str(text + text_of(&calls[i].input)),
+            (Function::Cas, _) => calls[i].input.as_pair().expect("a pair").1.clone(),
             _ => calls[i].input.clone(),
         };
     }
@@ -234,7 +258,9 @@ fn stale(calls: &mut [Call], read: usize) -> Option<()> {
 /// effect by then) and completed before the read began.
 fn lost(calls: &mut [Call], read: usize) -> Option<()> {
     let seen = &calls[read].seen;
-    let put = seen.first().filter(|&&w| calls[w].f == Function::Put);
+    let put = seen
+        .first()
+        .filter(|&&w| matches!(calls[w].f, Function::Put | Function::Cas));
     if put.is_some_and(|&w| calls[w].timed_out) {
         return None; // it may have taken effect after the append
     }
@@ -294,6 +320,11 @@ pub fn history(calls: &[Call]) -> History {
             (false, _, _) => (OpType::Invoke, call.input.clone(), None),
             (true, true, _) => (OpType::Info, Value::Nil, Some("timed-out".to_string())),
             (true, false, Function::Get) => (OpType::Ok, call.output.clone(), None),
+            (true, false, Function::Cas) if call.rejected => (
+                OpType::Fail,
+                call.input.clone(),
+                Some("precondition-failed".to_string()),
+            ),
             (true, false, _) => (OpType::Ok, call.input.clone(), None),
         };
         records.push(Op {

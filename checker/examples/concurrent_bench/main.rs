@@ -3,12 +3,13 @@
 //!
 //! ```text
 //! cargo run --release -p checker --example concurrent_bench -- \
-//!     [--clients 10,20,40,100] [--ops 1000,10000,100000] [--budget-ms 2000] [--no-search]
+//!     [--clients 10,20,40,100] [--ops 1000,10000,100000] [--budget-ms 2000] [--no-search] [--cas]
 //! ```
 //!
 //! Every row is one generated kv history (see `generate.rs`: get, put and
 //! append on one key, unique values, seeded), valid or with one planted
-//! anomaly, without and with timed-out operations. Each history is checked
+//! anomaly, without and with timed-out operations (`--cas`: and 10% of
+//! calls compare-and-sets, some rejected, as raftstorm's workloads do). Each history is checked
 //! in a fresh process, so that the peak resident memory (`VmHWM` in
 //! `/proc/self/status`) is that one check's: `hist MiB` is the peak after
 //! generating the history, `peak MiB` after checking it. The search alone
@@ -30,6 +31,7 @@ struct Args {
     ops: Vec<usize>,
     budget_ms: u64,
     search: bool,
+    cas: bool,
 }
 
 fn list(text: &str) -> Result<Vec<usize>, String> {
@@ -44,6 +46,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
         ops: vec![1_000, 10_000, 100_000],
         budget_ms: 2_000,
         search: true,
+        cas: false,
     };
     let mut words = words.iter();
     while let Some(flag) = words.next() {
@@ -53,6 +56,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             "--ops" => args.ops = list(value()?)?,
             "--budget-ms" => args.budget_ms = list(value()?)?[0] as u64,
             "--no-search" => args.search = false,
+            "--cas" => args.cas = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -92,7 +96,8 @@ fn child(words: &[String]) -> Result<(), String> {
     let shape = Shape {
         clients: clients.parse().map_err(|_| "clients")?,
         ops: ops.parse().map_err(|_| "ops")?,
-        info: info == "info",
+        info: info.starts_with("info"),
+        cas: info.ends_with("+cas"),
         seed: 14,
     };
     let mut calls = generate::simulate(shape);
@@ -163,7 +168,11 @@ fn bench(args: &Args) -> Result<bool, String> {
     let mut turns = [0usize; 2];
     for &ops in &args.ops {
         for &clients in &args.clients {
-            for info in ["no-info", "info"] {
+            let variants = match args.cas {
+                true => ["no-info+cas", "info+cas"],
+                false => ["no-info", "info"],
+            };
+            for info in variants {
                 let row = |history: &str, mode: &str| {
                     let budget = args.budget_ms.to_string();
                     [clients, ops]
@@ -177,9 +186,9 @@ fn bench(args: &Args) -> Result<bool, String> {
                 // The next anomaly in turn that this history has room for
                 // (only histories with timeouts can have an info write
                 // observed early, so they take turns of their own).
-                let (turn, anomalies) = match info {
-                    "info" => (&mut turns[1], &Anomaly::ALL[..]),
-                    _ => (&mut turns[0], &Anomaly::ALL[..4]),
+                let (turn, anomalies) = match info.starts_with("info") {
+                    true => (&mut turns[1], &Anomaly::ALL[..]),
+                    false => (&mut turns[0], &Anomaly::ALL[..4]),
                 };
                 let mut planted = None;
                 for _ in 0..anomalies.len() {
@@ -223,7 +232,12 @@ fn print_row(
     });
     println!(
         "| {clients} | {ops} | {} | {history} | {} | {:.1} | {:.1} | {:.1} {search}",
-        if info == "info" { "5%" } else { "none" },
+        match info {
+            "info" => "5%",
+            "info+cas" => "5%, 10% cas",
+            "no-info+cas" => "none, 10% cas",
+            _ => "none",
+        },
         m.verdict,
         m.ms,
         m.hist_mib,
