@@ -14,9 +14,9 @@
 //!   explains: the first operation that cannot be linearized (found by
 //!   bisecting cuts of the history, each decided the same way), the
 //!   linearization of everything before it, and the contradiction in words;
-//! - a key inference does not apply to (a rejected cas the model counts,
-//!   ambiguous values, a model that is not a plain register) returns
-//!   `None`, and the search decides.
+//! - a key inference does not apply to (ambiguous values, a model that is
+//!   not a plain register), or where a rejected cas finds no place in the
+//!   order found (`rejected.rs`), returns `None`, and the search decides.
 
 use super::blocks::{View, UNBOUNDED};
 use super::contradiction::Contradiction;

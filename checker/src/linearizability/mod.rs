@@ -16,9 +16,11 @@
 //!   (`inference.rs`, `blocks.rs`, `inferred.rs`). A linearization it finds
 //!   is replayed through the model before the key is called valid; a
 //!   contradiction it finds is a proof, reported with the first operation
-//!   that cannot be linearized and the contradiction in words. Keys with a
-//!   rejected cas that the model counts (it names no write), ambiguous
-//!   values or a model other than [`ValueRegister`] go to the search;
+//!   that cannot be linearized and the contradiction in words. Rejected
+//!   compare-and-sets, which name no write, are left out of the reasoning
+//!   and then given a place in the order found (`rejected.rs`). Keys with
+//!   ambiguous values, a rejected cas that finds no place, or a model other
+//!   than [`ValueRegister`] go to the search;
 //! - search nodes are hashed incrementally (Zobrist) and stored in flat
 //!   arrays, with model states interned to integers;
 //! - pruning rules that never change a verdict ([`search`] explains and
