@@ -446,8 +446,11 @@ fn wide_history(n: u64) -> Script {
 
 #[test]
 fn budgets_turn_long_searches_into_unknown() {
+    // Order inference would see at once that nobody wrote the value read:
+    // this test is about the search's budget, so it is left to the search.
     let script = wide_history(10);
-    let unlimited = script.check(ModelKind::Register);
+    let search_only = Options::new(ModelSpec::new(ModelKind::Register)).with_order_inference(false);
+    let unlimited = script.check_with(search_only.clone());
     assert_eq!(unlimited.validity, Validity::Invalid);
     assert!(
         unlimited.stats.memo_entries > 100,
@@ -455,8 +458,7 @@ fn budgets_turn_long_searches_into_unknown() {
         unlimited.stats.memo_entries
     );
 
-    let options =
-        |budget: Budget| Options::new(ModelSpec::new(ModelKind::Register)).with_budget(budget);
+    let options = |budget: Budget| search_only.clone().with_budget(budget);
     let by_states = script.check_with(options(Budget {
         max_states: Some(50),
         ..Budget::unlimited()
@@ -517,6 +519,13 @@ fn timed_out_writes_nobody_saw_do_not_exhaust_the_budget() {
         });
     let report = check_history(&parsed.history, &options).expect("checkable");
     assert_eq!(report.validity, Validity::Valid, "{report}");
+    assert!(
+        report.keys.iter().all(|key| key.inferred),
+        "order inference decides it"
+    );
+    let search_only =
+        check_history(&parsed.history, &options.with_order_inference(false)).expect("checkable");
+    assert_eq!(search_only.validity, Validity::Valid, "{search_only}");
 }
 
 #[test]
@@ -569,7 +578,10 @@ fn invalid_beats_unknown_beats_valid_across_keys() {
         max_states: Some(20),
         ..Budget::default()
     };
-    let options = Options::new(ModelSpec::new(ModelKind::Kv)).with_budget(budget);
+    // Order inference decides key "b" at once; the search alone runs out.
+    let options = Options::new(ModelSpec::new(ModelKind::Kv))
+        .with_budget(budget)
+        .with_order_inference(false);
     let report = script.check_with(options.clone());
     let verdicts: Vec<(String, Validity)> = report
         .keys
@@ -826,4 +838,70 @@ fn reads_cut_off_orders_of_appends_they_cannot_see() {
     );
     assert_eq!(counterexample.states, vec![Value::str(in_order)]);
     assert!(counterexample.all_states);
+}
+
+#[test]
+fn order_inference_explains_each_contradiction() {
+    // (name, model, history, id of the first operation that cannot be
+    // linearized, words the contradiction must contain).
+    let s = Value::str;
+    #[rustfmt::skip]
+    let cases: Vec<(&str, ModelKind, Script, usize, &str)> = vec![
+        ("stale read", ModelKind::Register,
+            Script::new().invoke(1, "write", 17).ok(1, nil()).invoke(2, "write", 21).ok(2, nil())
+                .invoke(3, "read", nil()).ok(3, 17),
+            2, "must all come before"),
+        ("read of a value never written", ModelKind::Kv,
+            Script::new().invoke(1, "put", s("p1.")).ok(1, nil()).invoke(2, "get", nil()).ok(2, s("p9.")),
+            1, "no sequence of this key's writes produces"),
+        ("reordered appends", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "append", s("2,")).ok(2, nil())
+                .invoke(3, "get", nil()).ok(3, s("2,1,")),
+            2, "must follow"),
+        ("an append seen twice", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "get", nil()).ok(2, s("1,1,")),
+            1, "take effect twice"),
+        ("reads that disagree on the order of appends", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).invoke(2, "append", s("2,"))
+                .invoke(3, "get", nil()).invoke(4, "get", nil()).ok(3, s("1,2,")).ok(4, s("2,1,"))
+                .ok(1, nil()).ok(2, nil()),
+            3, "do not extend each other"),
+        ("an info write observed before its invoke", ModelKind::EtcdRegister,
+            Script::new().invoke(1, "read", nil()).ok(1, 5).invoke(2, "write", 5).info(2),
+            0, "completed before that began"),
+        ("two compare-and-sets of one value", ModelKind::CasRegister,
+            Script::new().invoke(1, "write", 1).ok(1, nil()).invoke(1, "cas", cas(1, 2)).ok(1, nil())
+                .invoke(2, "cas", cas(1, 3)).ok(2, nil()),
+            2, "both replaced the same value"),
+        ("appends seen after a cas replaced their value", ModelKind::Kv,
+            Script::new().invoke(1, "put", s("p1.")).ok(1, nil())
+                .invoke(1, "cas", Value::List(vec![s("p1."), s("p2.")])).ok(1, nil())
+                .invoke(1, "append", s("1,")).ok(1, nil()).invoke(1, "get", nil()).ok(1, s("p1.1,")),
+            3, "saw appends after the value"),
+        ("a write lost before the initial value was read", ModelKind::Kv,
+            Script::new().invoke(1, "append", s("1,")).ok(1, nil()).invoke(2, "get", nil()).ok(2, nil()),
+            1, "precedes every write"),
+    ];
+    for (name, kind, script, failed, words) in cases {
+        let report = script.check(kind);
+        assert_eq!(report.validity, Validity::Invalid, "{name}: {report}");
+        assert!(report.keys[0].inferred, "{name}: decided by inference");
+        let counterexample = report.counterexample().unwrap();
+        assert_eq!(counterexample.failed_op.id, failed, "{name}: {report}");
+        let reason = counterexample.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(words), "{name}: {reason}");
+        assert!(report.to_string().contains("contradiction: "), "{name}");
+        let search =
+            script.check_with(Options::new(ModelSpec::new(kind)).with_order_inference(false));
+        assert_eq!(
+            search.validity,
+            Validity::Invalid,
+            "{name}: the search agrees"
+        );
+        assert_eq!(
+            search.counterexample().unwrap().failed_op.id,
+            failed,
+            "{name}"
+        );
+    }
 }

@@ -75,6 +75,28 @@ pub(crate) fn explain<M: Model>(
     }
 }
 
+/// The stuck point at `completion`, known (by order inference) to be the
+/// first failing one, with whether its states are all of them: the
+/// search's own account of what it reached there, under the explanation
+/// budget. `None` when that budget does not get there.
+pub(crate) fn stuck_at<M: Model>(
+    problem: &mut KeyProblem<'_, M>,
+    completion: u64,
+    key_label: &str,
+    limits: Limits,
+) -> Option<(Stuck<M::State>, bool)> {
+    let mut explainer = Explainer {
+        problem,
+        key_label,
+        limits,
+        memo_entries: 0,
+    };
+    match explainer.states_at(completion)? {
+        AtCompletion::Stuck(stuck, all_states) => Some((stuck, all_states)),
+        AtCompletion::NotReached => None,
+    }
+}
+
 /// How a search of the cut at a completion ended.
 enum AtCompletion<S> {
     /// It got stuck there: that completion is the first failing one.

@@ -8,6 +8,19 @@
 //!
 //! - the history is split by key and the keys are checked independently
 //!   (P-compositionality), in parallel when asked;
+//! - before any search, a key whose reads can be traced to the writes
+//!   behind them (unique values: a register read names its write, an
+//!   append read spells out its appends in order) is decided by *order
+//!   inference* in O(n log n) whatever its concurrency: the order is then
+//!   forced up to the placement of a few blocks, and checking it is a sort
+//!   (`inference.rs`, `blocks.rs`, `inferred.rs`). A linearization it finds
+//!   is replayed through the model before the key is called valid; a
+//!   contradiction it finds is a proof, reported with the first operation
+//!   that cannot be linearized and the contradiction in words. Rejected
+//!   compare-and-sets, which name no write, are left out of the reasoning
+//!   and then given a place in the order found (`rejected.rs`). Keys with
+//!   ambiguous values, a rejected cas that finds no place, or a model other
+//!   than [`ValueRegister`] go to the search;
 //! - search nodes are hashed incrementally (Zobrist) and stored in flat
 //!   arrays, with model states interned to integers;
 //! - pruning rules that never change a verdict ([`search`] explains and
@@ -62,11 +75,16 @@
 //! assert_eq!(report.counterexample().unwrap().failed_op.id, 1);
 //! ```
 
+mod blocks;
+mod contradiction;
 mod explain;
+mod inference;
+mod inferred;
 mod memo;
 mod model;
 mod options;
 mod problem;
+mod rejected;
 mod report;
 pub mod search;
 mod unobserved;
@@ -133,17 +151,20 @@ pub fn check_history(history: &History, options: &Options) -> Result<Report, Che
 /// first such operation in key order, then invoke order, is reported.
 pub fn check_operations(ops: &[Operation], options: &Options) -> Result<Report, ModelError> {
     let spec = &options.model;
-    check_with(
+    check_keys(
         ops,
         spec.kind.name(),
         || ValueRegister::new(spec),
         &options.budget,
         options.effective_threads(),
+        options.infer_orders,
     )
 }
 
 /// Checks operations against any [`Model`]: `new_model` makes one fresh
-/// instance per key; `model_name` is what the report calls it.
+/// instance per key; `model_name` is what the report calls it. Order
+/// inference is tried first on every key whose model allows it (see
+/// [`Model::register_init`]).
 pub fn check_with<M, F>(
     ops: &[Operation],
     model_name: &str,
@@ -155,11 +176,28 @@ where
     M: Model + Send,
     F: Fn() -> M,
 {
+    check_keys(ops, model_name, new_model, budget, threads, true)
+}
+
+/// [`check_with`], with order inference on or off.
+fn check_keys<M, F>(
+    ops: &[Operation],
+    model_name: &str,
+    new_model: F,
+    budget: &Budget,
+    threads: usize,
+    infer_orders: bool,
+) -> Result<Report, ModelError>
+where
+    M: Model + Send,
+    F: Fn() -> M,
+{
     let started = Instant::now();
     let limits = Limits {
         max_states: budget.max_states,
         max_memo_bytes: budget.max_memo_bytes,
         deadline: budget.max_time.map(|limit| (started + limit, limit)),
+        infer_orders,
     };
     let problems = problem::by_key(ops)
         .into_iter()
@@ -253,6 +291,11 @@ fn solve_all<M: Model + Send>(
 /// Searches one key and reports on it.
 fn solve<M: Model>(mut problem: KeyProblem<'_, M>, limits: Limits) -> KeyReport {
     let label = key_label(problem.key.as_ref());
+    if limits.infer_orders {
+        if let Some(report) = inferred::solve(&mut problem, &label, limits) {
+            return report;
+        }
+    }
     if let Some(report) = solve_without_unobserved(&mut problem, &label, limits) {
         return report;
     }
@@ -302,6 +345,7 @@ fn valid_report<M: Model>(problem: &KeyProblem<'_, M>, memo_entries: u64) -> Key
         explain_memo_entries: 0,
         unknown_cause: None,
         counterexample: None,
+        inferred: false,
     }
 }
 
@@ -321,6 +365,7 @@ fn counterexample<M: Model>(
     Counterexample {
         key: problem.key.clone(),
         failed_op: problem.ops[stuck.op].clone(),
+        reason: None,
         prefix: stuck
             .prefix
             .iter()

@@ -96,6 +96,17 @@ pub trait Model {
         let _ = (state, op);
         true
     }
+
+    /// The initial value, when this model is a register whose operations
+    /// mean what their names say — put and write replace the value, append
+    /// concatenates a string to it (to nil: gives the string), get and read
+    /// return it — as [`ValueRegister`] is. The checker may then decide a
+    /// key by inferring the order of writes from what reads returned
+    /// instead of searching (it still replays what it found through
+    /// [`Model::step`]). `None`, the default, leaves the search alone.
+    fn register_init(&self) -> Option<Value> {
+        None
+    }
 }
 
 /// A model borrowed mutably is a model: the search can run again over a
@@ -134,6 +145,10 @@ impl<M: Model> Model for &mut M {
 
     fn may_lead_to(&mut self, state: Self::State, op: &Self::Op) -> bool {
         (**self).may_lead_to(state, op)
+    }
+
+    fn register_init(&self) -> Option<Value> {
+        (**self).register_init()
     }
 }
 
@@ -328,6 +343,10 @@ impl Model for ValueRegister {
 
     fn describe(&self, state: ValueId) -> Value {
         self.values.value(state)
+    }
+
+    fn register_init(&self) -> Option<Value> {
+        Some(self.values.value(self.init))
     }
 
     fn access(&self, op: &Action) -> Access {

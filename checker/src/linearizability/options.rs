@@ -164,6 +164,15 @@ pub struct Options {
     /// of fewer than 1,000 operations are checked on the calling thread
     /// whatever this says: starting threads would cost more than it saves.
     pub threads: usize,
+    /// Decide keys by inferring the order of writes from what reads saw
+    /// before searching (on by default; off only to compare with the
+    /// search alone). Verdicts never depend on it, only the cost.
+    #[serde(default = "yes")]
+    pub infer_orders: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Options {
@@ -173,6 +182,7 @@ impl Options {
             model,
             budget: Budget::default(),
             threads: 1,
+            infer_orders: true,
         }
     }
 
@@ -184,6 +194,15 @@ impl Options {
     /// The same options with another thread count (0 = one per core).
     pub fn with_threads(self, threads: usize) -> Options {
         Options { threads, ..self }
+    }
+
+    /// The same options with order inference on or off (see
+    /// [`Options::infer_orders`]).
+    pub fn with_order_inference(self, infer_orders: bool) -> Options {
+        Options {
+            infer_orders,
+            ..self
+        }
     }
 
     /// The number of threads to run, resolving 0 to the core count.

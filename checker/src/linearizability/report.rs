@@ -56,6 +56,10 @@ pub struct KeyReport {
     pub unknown_cause: Option<String>,
     /// Why the verdict is invalid.
     pub counterexample: Option<Counterexample>,
+    /// True when order inference decided this key, without a search (see
+    /// [`crate::linearizability::Options::infer_orders`]).
+    #[serde(default)]
+    pub inferred: bool,
 }
 
 /// Why a key's history is not linearizable.
@@ -82,6 +86,10 @@ pub struct Counterexample {
     /// operation that completed before `failed_op` linearized, and
     /// `failed_op` not), ascending.
     pub states: Vec<Value>,
+    /// What rules out every linearization, in words, when order inference
+    /// found it (the search says it with `states` instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// True when `states` are all the states possible at that point; false
     /// when finding them all was too expensive and these are the ones the
     /// search reached (at least one).
@@ -160,6 +168,9 @@ impl fmt::Display for Counterexample {
             for op in &self.prefix[skipped..] {
                 writeln!(f, "    {}", OpLine(op))?;
             }
+        }
+        if let Some(reason) = &self.reason {
+            writeln!(f, "  contradiction: {reason}")?;
         }
         match self.all_states {
             true => write!(f, "  possible states at that point: ")?,

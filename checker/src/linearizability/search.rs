@@ -106,6 +106,8 @@ pub(crate) struct Limits {
     pub max_memo_bytes: Option<u64>,
     /// When to give up, and the limit it came from (for the message).
     pub deadline: Option<(Instant, Duration)>,
+    /// Whether keys are first decided by order inference (`inferred.rs`).
+    pub infer_orders: bool,
 }
 
 /// What one key's search found.

@@ -66,6 +66,7 @@ pub(crate) fn first_search_limits(limits: Limits) -> Limits {
             .max_memo_bytes
             .map(|bytes| (bytes / BUDGET_SHARE_DIVISOR).max(1)),
         deadline: limits.deadline,
+        infer_orders: limits.infer_orders,
     }
 }
 
