@@ -124,6 +124,10 @@ pub struct TrialArgs {
     #[arg(long, default_value_t = crate::trial::CheckerConfig::default().max_states,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_states: u64,
+    /// Decide linearizability with the search alone, without inferring
+    /// the order of unique writes from what reads saw.
+    #[arg(long)]
+    pub search_only: bool,
     /// Simulated duration of a trial, in milliseconds (2000 to 3600000).
     #[arg(long, default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(2_000..=nemesis::MAX_TRIAL_MS))]
@@ -162,6 +166,7 @@ impl TrialArgs {
             },
             checker: CheckerConfig {
                 max_states: self.max_states,
+                infer_orders: !self.search_only,
                 ..CheckerConfig::default()
             },
         };

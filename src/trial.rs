@@ -29,6 +29,18 @@ pub struct CheckerConfig {
     pub election_bound_ms: u64,
     /// Operations invoked this long after the heal must not end in `info`.
     pub settle_ms: u64,
+    /// Decide linearizability by inferring the order of unique writes
+    /// where the history allows (false: the search alone).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub infer_orders: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 impl Default for CheckerConfig {
@@ -37,6 +49,7 @@ impl Default for CheckerConfig {
             max_states: 2_000_000,
             election_bound_ms: 2_000,
             settle_ms: 1_500,
+            infer_orders: true,
         }
     }
 }
@@ -134,7 +147,8 @@ impl TrialSpec {
                 max_states: Some(self.config.checker.max_states),
                 ..Budget::default()
             })
-            .with_threads(1);
+            .with_threads(1)
+            .with_order_inference(self.config.checker.infer_orders);
         let mut linearizability = match linearizability::check_history(history, &options) {
             Ok(report) => report,
             Err(err) => panic!("the world recorded a history that does not pair: {err}"),

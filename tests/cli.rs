@@ -415,6 +415,7 @@ fn a_campaign_whose_checker_runs_out_of_budget_exits_3() {
         "1",
         "--max-states",
         "50",
+        "--search-only",
         "--out",
         out.to_str().unwrap(),
     ]);

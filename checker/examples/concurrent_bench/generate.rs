@@ -336,6 +336,7 @@ pub fn history(calls: &[Call]) -> History {
             key: None,
             value,
             error,
+            node: None,
         });
     }
     History::new(records)
