@@ -159,6 +159,9 @@ fn shrank(size: usize) {
 
 // SAFETY: every call is forwarded to the system allocator unchanged; the
 // counters only observe sizes.
+// A counting allocator must implement GlobalAlloc, which is unsafe by
+// definition; it only forwards to the system allocator.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let pointer = unsafe { System.alloc(layout) };
