@@ -8,7 +8,8 @@ use crate::artifact::{self, fnv64, read_trial_file, ArtifactFiles, InputError};
 use crate::bench;
 use crate::campaign::{run_campaign, CampaignConfig};
 use crate::cli::{
-    default_threads, BenchArgs, CampaignArgs, CheckArgs, FormatChoice, MergeArgs, ReplayArgs,
+    default_threads, BenchArgs, CampaignArgs, CheckArgs, ExploreArgs, FormatChoice, MergeArgs,
+    ReplayArgs,
 };
 use crate::explain;
 use crate::progress::Progress;
@@ -383,4 +384,30 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let verdicts_as_expected = bench::run(&args, threads).map_err(UsageError)?;
     Ok(if verdicts_as_expected { 0 } else { 1 })
+}
+
+// ---- explore -----------------------------------------------------------------
+
+/// `raftstorm explore`: exhausts a small scope of raft-core with stateright
+/// and prints the figures, each property's fate and every counterexample.
+pub fn explore(args: ExploreArgs) -> CommandResult {
+    let bugs: raft_core::BugSet = args.bugs.iter().copied().collect();
+    let scope = args.scope();
+    let model = explore::ExploreModel::<raft_core::Node>::new(scope, bugs).map_err(UsageError)?;
+    let config = args.run_config();
+    let outcome = explore::explore(model, &config);
+    let header = explore::report::Header {
+        system: "raft-core",
+        bugs: bugs.iter().map(|bug| bug.name().to_string()).collect(),
+        scope,
+        config,
+    };
+    let text = explore::report::render(&header, &outcome);
+    print!("{text}");
+    if let Some(path) = &args.out {
+        std::fs::write(path, &text)
+            .map_err(|err| UsageError(format!("cannot write {}: {err}", path.display())))?;
+        println!("report written to {}", path.display());
+    }
+    Ok(explore::report::exit_code(&outcome))
 }

@@ -49,6 +49,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Check(args) => commands::check(args),
         cli::Command::Merge(args) => commands::merge(args),
         cli::Command::Bench(args) => commands::bench(args),
+        cli::Command::Explore(args) => commands::explore(args),
     };
     match outcome {
         Ok(code) => code,

@@ -29,6 +29,7 @@ pub mod model;
 pub mod network;
 pub mod properties;
 pub mod raftcore;
+pub mod report;
 pub mod run;
 pub mod scope;
 pub mod slot;

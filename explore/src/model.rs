@@ -7,7 +7,7 @@ use crate::ghost::Ghost;
 use crate::network::Network;
 use crate::properties;
 use crate::scope::{NetworkKind, Scope};
-use crate::state::Cluster;
+use crate::state::{delivery_bit, Cluster};
 use crate::step::Seen;
 use crate::system::Explorable;
 use histories::NodeId;
@@ -112,6 +112,7 @@ impl<R: Explorable> ExploreModel<R> {
             network: Network::default(),
             ghost: Arc::new(Ghost::default()),
             answered: 0,
+            delivered: 0,
             crashes: 0,
             depth: 0,
         };
@@ -166,8 +167,10 @@ impl<R: Explorable> ExploreModel<R> {
                 continue;
             }
             for (id, slot) in state.slots.iter().enumerate() {
-                if slot.replica.as_ref().is_some_and(|replica| !replica.ignores_clients()) {
-                    actions.push(Action::Request { request, node: id as NodeId });
+                let node = id as NodeId;
+                let fresh = state.delivered & delivery_bit(request, node) == 0;
+                if fresh && slot.replica.as_ref().is_some_and(|replica| !replica.ignores_clients()) {
+                    actions.push(Action::Request { request, node });
                 }
             }
         }

@@ -42,12 +42,19 @@ impl Explorable for Node {
         timer == HEARTBEAT_TIMER
     }
 
-    /// A response of an older term is dropped unread (election.rs,
-    /// `accept_response_term`), and so is an AppendEntries response to a
-    /// request of an older term (replication.rs): terms only grow, across
-    /// restarts too, so it stays so. Two planted bugs break exactly that —
-    /// counting stale votes, and forgetting the term on restart — and with
-    /// them nothing is stale.
+    /// Stale, and stale for good (terms only grow, across restarts too;
+    /// within a term a leader's match index and acknowledged round only
+    /// grow):
+    /// - a response of an older term, or an AppendEntries response to a
+    ///   request of an older term: dropped unread (election.rs,
+    ///   `accept_response_term`; replication.rs);
+    /// - a successful AppendEntries response that tells the leader nothing
+    ///   new — its match index and round already acknowledged: it moves no
+    ///   index, sends nothing and serves no read that an earlier step did
+    ///   not already serve (replication.rs, `handle_append_response`).
+    ///
+    /// Two planted bugs break the first rule — counting stale votes, and
+    /// forgetting the term on restart — and with them nothing is stale.
     fn is_stale(&self, message: &Message) -> bool {
         let bugs = self.config().bugs;
         if bugs.has(Bug::CountStaleVotes) || bugs.has(Bug::ForgetTermOnRestart) {
@@ -56,17 +63,47 @@ impl Explorable for Node {
         let term = self.current_term();
         match message.body {
             MessageBody::RequestVoteResponse { .. } => message.term < term,
-            MessageBody::AppendEntriesResponse { request_term, .. } => {
-                message.term < term || request_term < term
+            MessageBody::AppendEntriesResponse {
+                success,
+                match_index,
+                request_term,
+                round,
+                ..
+            } => {
+                let old = message.term < term || request_term < term;
+                old || (success && message.term == term && self.acknowledged(message.from, match_index, round))
             }
             _ => false,
         }
+    }
+
+    /// A non-leader's heartbeat does nothing (replication.rs, `heartbeat`),
+    /// and becoming leader arms it afresh (node.rs, `become_leader`).
+    fn timer_matters(&self, timer: TimerSlot) -> bool {
+        timer != HEARTBEAT_TIMER || self.status().role == Role::Leader
     }
 
     /// A non-leader answers a client with a redirect and changes nothing
     /// else (raft-core/src/client.rs, `client_request`).
     fn ignores_clients(&self) -> bool {
         self.status().role != Role::Leader
+    }
+}
+
+/// Leader-side knowledge, for staleness.
+trait Acknowledged {
+    /// True when this node leads and already knows `peer` matches up to
+    /// `match_index` and has acknowledged `round`.
+    fn acknowledged(&self, peer: NodeId, match_index: u64, round: u64) -> bool;
+}
+
+impl Acknowledged for Node {
+    fn acknowledged(&self, peer: NodeId, match_index: u64, round: u64) -> bool {
+        let known_match = self.progress_of(peer).map(|(_, matched)| matched);
+        let known_round = self.acked_round_of(peer);
+        self.role() == Role::Leader
+            && known_match.is_some_and(|matched| match_index <= matched)
+            && known_round.is_some_and(|acked| round <= acked)
     }
 }
 

@@ -25,6 +25,12 @@ pub struct Cluster<R: Explorable> {
     pub ghost: Arc<Ghost>,
     /// Requests answered with a result, one bit per request.
     pub answered: u32,
+    /// Requests delivered, one bit per (request, node): bit
+    /// `request * 8 + node`. A client sends a request to each node at most
+    /// once (a retry goes elsewhere), which keeps the scope finite: a
+    /// ReadIndex read is not deduplicated, so resending one to the same
+    /// leader forever would make new states forever.
+    pub delivered: u128,
     /// Crashes so far.
     pub crashes: u8,
     /// Actions from the initial state on the path that first reached this
@@ -40,6 +46,7 @@ impl<R: Explorable> Clone for Cluster<R> {
             network: self.network.clone(),
             ghost: Arc::clone(&self.ghost),
             answered: self.answered,
+            delivered: self.delivered,
             crashes: self.crashes,
             depth: self.depth,
         }
@@ -54,6 +61,7 @@ impl<R: Explorable> Hash for Cluster<R> {
         self.network.hash(state);
         self.ghost.hash(state);
         state.write_u32(self.answered);
+        state.write_u128(self.delivered);
         state.write_u8(self.crashes);
     }
 }
@@ -63,11 +71,17 @@ impl<R: Explorable> PartialEq for Cluster<R> {
         self.slots == other.slots
             && self.network == other.network
             && self.ghost == other.ghost
-            && (self.answered, self.crashes) == (other.answered, other.crashes)
+            && (self.answered, self.delivered, self.crashes)
+                == (other.answered, other.delivered, other.crashes)
     }
 }
 
 impl<R: Explorable> Eq for Cluster<R> {}
+
+/// The bit of `delivered` for request `request` at node `node`.
+pub fn delivery_bit(request: u32, node: u32) -> u128 {
+    1 << (request * 8 + node)
+}
 
 impl<R: Explorable> Cluster<R> {
     /// Nodes down now.

@@ -14,7 +14,7 @@ use crate::model::ExploreModel;
 use crate::network::Envelope;
 use crate::scope::NetworkKind;
 use crate::slot::{LogEntry, Slot};
-use crate::state::Cluster;
+use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
 use histories::{NodeId, TraceKind};
 use rand_pcg::Pcg32;
@@ -62,6 +62,7 @@ impl<R: Explorable> ExploreModel<R> {
             }
             Action::Restart { node } => self.boot(&mut next, node, seen),
             Action::Request { request, node } => {
+                next.delivered |= delivery_bit(request, node);
                 let request = self.requests[request as usize].clone();
                 self.step(&mut next, node, Input::Client(request), seen);
             }
@@ -121,6 +122,13 @@ impl<R: Explorable> ExploreModel<R> {
             match after {
                 Some(_) => slot.armed |= 1 << timer,
                 None => slot.armed &= !(1 << timer),
+            }
+        }
+        if let Some(replica) = slot.replica.as_ref() {
+            for timer in 0..R::TIMERS as u8 {
+                if slot.armed & (1 << timer) != 0 && !replica.timer_matters(timer) {
+                    slot.armed &= !(1 << timer);
+                }
             }
         }
         if slot.term != term_before {

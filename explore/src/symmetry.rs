@@ -25,7 +25,7 @@
 use crate::hashing::hash_of;
 use crate::model::ExploreModel;
 use crate::network::Envelope;
-use crate::state::Cluster;
+use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
 use histories::NodeId;
 use std::sync::Arc;
@@ -71,10 +71,17 @@ fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<u64> {
             });
             hash_of(&(
                 (vote, slot.role, slot.term, &slot.log, slot.commit, slot.applied),
-                (slot.armed, slot.beats, traffic[id]),
+                (slot.armed, slot.beats, traffic[id], requests_at(state.delivered, id)),
             ))
         })
         .collect()
+}
+
+/// The requests delivered to node `id`, one bit each.
+fn requests_at(delivered: u128, id: usize) -> u16 {
+    set_bits(delivered)
+        .filter(|bit| bit % 8 == id as u32)
+        .fold(0, |acc, bit| acc | 1 << (bit / 8))
 }
 
 /// `state` with every node id renamed.
@@ -98,9 +105,24 @@ pub fn relabeled<R: Explorable>(state: &Cluster<R>, rename: &[NodeId]) -> Cluste
         network,
         ghost,
         answered: state.answered,
+        delivered: renamed_deliveries(state.delivered, rename),
         crashes: state.crashes,
         depth: state.depth,
     }
+}
+
+/// Request deliveries with their nodes renamed.
+fn renamed_deliveries(delivered: u128, rename: &[NodeId]) -> u128 {
+    set_bits(delivered).fold(0, |acc, bit| acc | delivery_bit(bit / 8, rename[(bit % 8) as usize]))
+}
+
+/// The positions of the bits set in `bits`, lowest first.
+fn set_bits(mut bits: u128) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        let bit = (bits != 0).then(|| bits.trailing_zeros())?;
+        bits &= bits - 1;
+        Some(bit)
+    })
 }
 
 /// The inverse renaming.

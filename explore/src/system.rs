@@ -69,6 +69,15 @@ pub trait Explorable:
         false
     }
 
+    /// False when firing `timer` now would change nothing, and the replica
+    /// re-arms it before a firing could matter (a deposed leader's
+    /// heartbeat, in raft-core): the model then disarms it at once, which
+    /// is the state its firing would lead to, instead of keeping both.
+    fn timer_matters(&self, timer: TimerSlot) -> bool {
+        let _ = timer;
+        true
+    }
+
     /// True when a client request to this replica now would change nothing
     /// but a redirect (which the model does not keep): the model then does
     /// not offer that delivery. Say true only when that is exactly so.

@@ -485,6 +485,12 @@ impl Node {
         Some((progress.next_index, progress.match_index))
     }
 
+    /// As leader: the highest heartbeat round `peer` has acknowledged in
+    /// this term.
+    pub fn acked_round_of(&self, peer: NodeId) -> Option<u64> {
+        Some(self.leader.as_ref()?.progress.get(peer as usize)?.acked_round)
+    }
+
     /// As leader: reads waiting for leadership confirmation or application.
     pub fn pending_reads(&self) -> usize {
         self.leader
