@@ -57,8 +57,13 @@ fn measure_world(config: TrialConfig, trials: u64, campaign_seed: u64) -> WorldR
         let SystemConfig::RaftCore { bugs } = config.system else {
             unreachable!("the bench runs raft-core");
         };
-        let world =
-            World::<_, raft_core::Node>::new(config.world, bugs, spec.schedule, workload, spec.seed);
+        let world = World::<_, raft_core::Node>::new(
+            config.world,
+            bugs,
+            spec.schedule,
+            workload,
+            spec.seed,
+        );
         let started = Instant::now();
         let output = world.run();
         run.wall_ns += started.elapsed().as_nanos() as u64;
@@ -112,7 +117,8 @@ fn campaign_trials_per_sec(
         out_dir: out_dir.clone(),
         max_failures: crate::campaign::DEFAULT_MAX_FAILURES,
     };
-    let report = run_campaign(&campaign, &crate::system::BuiltIn, &mut Silent).map_err(|err| err.to_string())?;
+    let report = run_campaign(&campaign, &crate::system::BuiltIn, &mut Silent)
+        .map_err(|err| err.to_string())?;
     let _ = std::fs::remove_dir_all(&out_dir);
     if report.totals.invalid > 0 {
         return Err(format!(

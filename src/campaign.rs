@@ -273,7 +273,8 @@ pub fn run_campaign_with(
                 break;
             };
             run.receive(outcome, observer);
-            run.report.set_elapsed(run.elapsed_before + started.elapsed().as_secs_f64());
+            run.report
+                .set_elapsed(run.elapsed_before + started.elapsed().as_secs_f64());
             run.checkpoint_if_due();
             observer.trial_done(&run.report, started.elapsed());
         }
@@ -371,7 +372,10 @@ impl<'a> Run<'a> {
         if stop.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
             return Some(Halt::Cut(StopReason::Interrupted));
         }
-        if self.planned.is_some_and(|planned| self.dispatched >= planned) {
+        if self
+            .planned
+            .is_some_and(|planned| self.dispatched >= planned)
+        {
             return Some(Halt::AsPlanned);
         }
         let out_of_time = self

@@ -2,14 +2,15 @@
 //! configurations. Each subcommand's work lives in [`crate::commands`].
 
 use crate::report::Shard;
+use crate::system::{SystemConfig, SystemName};
 use crate::trial::{CheckerConfig, TrialConfig};
 use crate::workload::WorkloadConfig;
 use checker::linearizability::ModelKind;
 use clap::{Args, Parser, Subcommand};
+use explore::{NetworkKind, RunConfig, Scope, Strategy};
 use histories::format::Format;
 use histories::Value;
 use nemesis::{ClientConfig, FaultKinds, NemesisConfig, WorldConfig};
-use crate::system::{SystemConfig, SystemName};
 use raft_core::{Bug, BugSet};
 use replica::{ClusterConfig, ReadMode};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Print the figures that matter: trials/s, events/s, checker time.
     Bench(BenchArgs),
+    /// Model-check a small cluster exhaustively: every interleaving in a scope.
+    Explore(ExploreArgs),
     /// Turn a failing trial into the smallest trial that still fails the
     /// same check.
     Shrink(ShrinkArgs),
@@ -197,7 +200,10 @@ impl TrialArgs {
                 let bugs = self
                     .bugs
                     .iter()
-                    .map(|name| name.parse::<raft_rs_adapter::Bug>().map_err(|e| e.to_string()))
+                    .map(|name| {
+                        name.parse::<raft_rs_adapter::Bug>()
+                            .map_err(|e| e.to_string())
+                    })
                     .collect::<Result<raft_rs_adapter::BugSet, String>>()?;
                 let lease = self.read_mode == ReadMode::Lease;
                 let options = raft_rs_adapter::RaftRsOptions {
@@ -381,6 +387,107 @@ pub struct BenchArgs {
     /// this source tree's testdata/porcupine.
     #[arg(long)]
     pub corpus: Option<PathBuf>,
+}
+
+/// `raftstorm explore`: raft-core under the stateright model checker.
+#[derive(Debug, Clone, Args)]
+pub struct ExploreArgs {
+    /// Nodes in the cluster.
+    #[arg(long, default_value_t = Scope::default().nodes, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub nodes: u32,
+    /// No node goes past this term.
+    #[arg(long, default_value_t = Scope::default().max_term)]
+    pub max_term: u64,
+    /// Client requests (alternately a get and a put of one key).
+    #[arg(long, default_value_t = Scope::default().requests)]
+    pub requests: u32,
+    /// No log grows past this many entries.
+    #[arg(long, default_value_t = Scope::default().max_log)]
+    pub max_log: u64,
+    /// unordered (reorders), lossy (and loses) or duplicating (and repeats).
+    #[arg(long, default_value_t = NetworkKind::default(), value_parser = parse_network)]
+    pub network: NetworkKind,
+    /// Crashes in all (nodes restart from their disks; a minority is down at most).
+    #[arg(long, default_value_t = Scope::default().crashes)]
+    pub crashes: u32,
+    /// Heartbeats per leader and term.
+    #[arg(long, default_value_t = Scope::default().heartbeats)]
+    pub heartbeats: u32,
+    /// Most entries in one AppendEntries.
+    #[arg(long, default_value_t = Scope::default().max_batch)]
+    pub max_batch: usize,
+    /// Explore every renaming of each state (no symmetry reduction).
+    #[arg(long)]
+    pub no_symmetry: bool,
+    /// Breadth-first (the default: shortest counterexamples).
+    #[arg(long, conflicts_with_all = ["dfs", "simulation"])]
+    pub bfs: bool,
+    /// Depth-first.
+    #[arg(long, conflicts_with = "simulation")]
+    pub dfs: bool,
+    /// stateright's random simulation (never exhaustive).
+    #[arg(long)]
+    pub simulation: bool,
+    /// The simulation's seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Checker threads (default: every core; 1 guarantees shortest counterexamples).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Stop after this long (e.g. 30s, 5m); the scope is then not exhausted.
+    #[arg(long, value_parser = parse_duration)]
+    pub time_limit: Option<Duration>,
+    /// A planted bug to explore (repeatable).
+    #[arg(long = "bug", value_parser = parse_bug)]
+    pub bugs: Vec<Bug>,
+    /// Keep exploring after the first violation (to find the others).
+    #[arg(long)]
+    pub all_violations: bool,
+    /// Write the report, with every counterexample's trace, to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl ExploreArgs {
+    /// The scope the flags describe.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            nodes: self.nodes,
+            max_term: self.max_term,
+            requests: self.requests,
+            max_log: self.max_log,
+            network: self.network,
+            crashes: self.crashes,
+            heartbeats: self.heartbeats,
+            max_batch: self.max_batch,
+            symmetry: !self.no_symmetry,
+        }
+    }
+
+    /// How to run the checker.
+    pub fn run_config(&self) -> RunConfig {
+        let strategy = if self.dfs {
+            Strategy::Dfs
+        } else if self.simulation {
+            Strategy::Simulation { seed: self.seed }
+        } else {
+            Strategy::Bfs
+        };
+        RunConfig {
+            strategy,
+            threads: self.threads.map_or_else(default_threads, |t| t as usize),
+            time_limit: self.time_limit,
+            stop_at_violation: !self.all_violations,
+            progress: !self.quiet,
+        }
+    }
+}
+
+fn parse_network(text: &str) -> Result<NetworkKind, String> {
+    text.parse()
 }
 
 /// The number of threads to use when the user named none: every core.

@@ -7,9 +7,9 @@
 use crate::artifact::{self, fnv64, read_trial_file, ArtifactFiles, InputError};
 use crate::bench;
 use crate::campaign::{run_campaign_with, CampaignConfig, Controls};
-use std::sync::atomic::AtomicBool;
 use crate::cli::{
-    default_threads, BenchArgs, CampaignArgs, CheckArgs, FormatChoice, MergeArgs, ReplayArgs,
+    default_threads, BenchArgs, CampaignArgs, CheckArgs, ExploreArgs, FormatChoice, MergeArgs,
+    ReplayArgs,
 };
 use crate::explain;
 use crate::progress::Progress;
@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 /// Exit code for usage and input errors.
 pub const EXIT_USAGE: i32 = 2;
@@ -673,8 +674,12 @@ pub fn shrink(args: crate::cli::ShrinkArgs) -> CommandResult {
         let parent = args.trial_json.parent().unwrap_or(Path::new("."));
         parent.join("shrunk")
     });
-    artifact::check_writable_dir(&out)
-        .map_err(|err| UsageError(format!("--out {}: cannot write there: {err}", out.display())))?;
+    artifact::check_writable_dir(&out).map_err(|err| {
+        UsageError(format!(
+            "--out {}: cannot write there: {err}",
+            out.display()
+        ))
+    })?;
     let budget = crate::shrink::Budget {
         max_candidates: args.max_candidates,
         time_limit: Some(args.time_limit),
@@ -697,4 +702,30 @@ pub fn shrink(args: crate::cli::ShrinkArgs) -> CommandResult {
     print!("{}", crate::shrink::summary(&shrunk));
     println!("shrunk artifact: {}\nreplay: {replay}", out.display());
     Ok(exit_code(shrunk.result.verdict.validity))
+}
+
+// ---- explore -----------------------------------------------------------------
+
+/// `raftstorm explore`: exhausts a small scope of raft-core with stateright
+/// and prints the figures, each property's fate and every counterexample.
+pub fn explore(args: ExploreArgs) -> CommandResult {
+    let bugs: raft_core::BugSet = args.bugs.iter().copied().collect();
+    let scope = args.scope();
+    let model = explore::ExploreModel::<raft_core::Node>::new(scope, bugs).map_err(UsageError)?;
+    let config = args.run_config();
+    let outcome = explore::explore(model, &config);
+    let header = explore::report::Header {
+        system: "raft-core",
+        bugs: bugs.iter().map(|bug| bug.name().to_string()).collect(),
+        scope,
+        config,
+    };
+    let text = explore::report::render(&header, &outcome);
+    print!("{text}");
+    if let Some(path) = &args.out {
+        std::fs::write(path, &text)
+            .map_err(|err| UsageError(format!("cannot write {}: {err}", path.display())))?;
+        println!("report written to {}", path.display());
+    }
+    Ok(explore::report::exit_code(&outcome))
 }

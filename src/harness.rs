@@ -21,7 +21,7 @@
 //! but its seed and the configuration.
 
 use crate::artifact::{failure_dir, to_pretty_json, write_atomically, ArtifactFiles};
-use crate::campaign::{run_caught, run_campaign, CampaignConfig, Silent};
+use crate::campaign::{run_campaign, run_caught, CampaignConfig, Silent};
 use crate::report::{CampaignReport, Shard};
 use crate::system::{Custom, SystemConfig, SystemUnderTest};
 use crate::trial::{TrialConfig, TrialSpec};
@@ -172,7 +172,11 @@ impl Campaign {
     /// Runs the one trial of `seed` of this campaign against system `R`,
     /// prints its report and writes its artifact, as `RAFTSTORM_SEED=seed`
     /// does.
-    pub fn run_seed<R: Replica>(&self, options: R::Options, seed: u64) -> Result<CampaignReport, Failure> {
+    pub fn run_seed<R: Replica>(
+        &self,
+        options: R::Options,
+        seed: u64,
+    ) -> Result<CampaignReport, Failure> {
         self.config.trial.validate().map_err(Failure::Invalid)?;
         let system = self.system::<R>(options);
         let probe = TrialSpec::generate(self.config.trial, seed);
@@ -184,7 +188,9 @@ impl Campaign {
         let config = &self.config;
         let trials = config.trials.unwrap_or(0);
         if trials == 0 {
-            return Err(Failure::Invalid("a campaign of 0 trials tests nothing".into()));
+            return Err(Failure::Invalid(
+                "a campaign of 0 trials tests nothing".into(),
+            ));
         }
         let failures = config.out_dir.join("failures");
         if failures.exists() {
@@ -213,7 +219,11 @@ impl Campaign {
     }
 
     /// Turns a finished campaign's report into the verdict of the test.
-    fn judge(&self, report: CampaignReport, system: &dyn SystemUnderTest) -> Result<CampaignReport, Failure> {
+    fn judge(
+        &self,
+        report: CampaignReport,
+        system: &dyn SystemUnderTest,
+    ) -> Result<CampaignReport, Failure> {
         let requested = self.config.trials.unwrap_or(0);
         if report.totals.trials < requested {
             return Err(Failure::Incomplete {
@@ -243,7 +253,11 @@ impl Campaign {
 
     /// Runs the trial of `seed` alone, prints its report, writes its
     /// artifact, and fails the test if the trial fails.
-    fn replay_one(&self, system: &Custom<impl Replica>, seed: u64) -> Result<CampaignReport, Failure> {
+    fn replay_one(
+        &self,
+        system: &Custom<impl Replica>,
+        seed: u64,
+    ) -> Result<CampaignReport, Failure> {
         let config = &self.config;
         let spec = TrialSpec::generate(config.trial, seed);
         let directory = failure_dir(&config.out_dir, seed);
@@ -252,7 +266,9 @@ impl Campaign {
             Ok(result) => result,
             Err(message) => {
                 let files = ArtifactFiles::render_panic(&spec, None, &message, &replay);
-                files.write_to(&directory).map_err(|err| io_failure(&directory, err))?;
+                files
+                    .write_to(&directory)
+                    .map_err(|err| io_failure(&directory, err))?;
                 return Err(Failure::Trial(Box::new(TrialFailure {
                     seed,
                     validity: Validity::Invalid,
@@ -280,7 +296,12 @@ impl Campaign {
         Err(Failure::Trial(Box::new(TrialFailure {
             seed,
             validity: result.verdict.validity,
-            checks: result.verdict.failed_checks.iter().map(|c| c.check.clone()).collect(),
+            checks: result
+                .verdict
+                .failed_checks
+                .iter()
+                .map(|c| c.check.clone())
+                .collect(),
             reason: crate::explain::one_line_reason(&result.verdict).unwrap_or_default(),
             artifact: directory,
             replay,
@@ -367,7 +388,9 @@ fn seed_from_env() -> Result<Option<u64>, Failure> {
     };
     let text = text.to_string_lossy();
     text.trim().parse().map(Some).map_err(|_| {
-        Failure::Invalid(format!("{SEED_VAR}={text}: expected a trial seed (an unsigned integer)"))
+        Failure::Invalid(format!(
+            "{SEED_VAR}={text}: expected a trial seed (an unsigned integer)"
+        ))
     })
 }
 
@@ -383,6 +406,12 @@ fn current_test_name() -> String {
 /// A test path made safe as a folder name.
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

@@ -55,6 +55,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Merge(args) => commands::merge(args),
         cli::Command::Bench(args) => commands::bench(args),
         cli::Command::Shrink(args) => commands::shrink(args),
+        cli::Command::Explore(args) => commands::explore(args),
     };
     match outcome {
         Ok(code) => code,

@@ -89,7 +89,9 @@ impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StopReason::TimeLimit => f.write_str("the time limit"),
-            StopReason::Interrupted => f.write_str("an interrupt (resume it with campaign --resume)"),
+            StopReason::Interrupted => {
+                f.write_str("an interrupt (resume it with campaign --resume)")
+            }
         }
     }
 }

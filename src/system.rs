@@ -45,9 +45,7 @@ pub enum SystemConfig {
 
 impl Default for SystemConfig {
     fn default() -> SystemConfig {
-        SystemConfig::RaftCore {
-            bugs: BugSet::NONE,
-        }
+        SystemConfig::RaftCore { bugs: BugSet::NONE }
     }
 }
 
@@ -227,10 +225,8 @@ impl<R: Replica> SystemUnderTest for Custom<R> {
 /// Runs the simulation of `spec` with nodes of system `R`.
 pub fn run_world<R: Replica>(spec: &TrialSpec, options: R::Options) -> TrialOutput {
     let config = &spec.config;
-    let workload = crate::workload::KvWorkload::new(
-        config.workload,
-        stream(spec.seed, Concern::Workload),
-    );
+    let workload =
+        crate::workload::KvWorkload::new(config.workload, stream(spec.seed, Concern::Workload));
     nemesis::World::<_, R>::new(
         config.world,
         options,
@@ -291,14 +287,27 @@ mod tests {
             vary_options: true,
         };
         let cluster = ClusterConfig::default();
-        let drawn: Vec<SystemConfig> = (0..64).map(|seed| varying.for_trial(&cluster, seed)).collect();
-        assert_eq!(drawn, (0..64).map(|seed| varying.for_trial(&cluster, seed)).collect::<Vec<_>>());
+        let drawn: Vec<SystemConfig> = (0..64)
+            .map(|seed| varying.for_trial(&cluster, seed))
+            .collect();
+        assert_eq!(
+            drawn,
+            (0..64)
+                .map(|seed| varying.for_trial(&cluster, seed))
+                .collect::<Vec<_>>()
+        );
         let options = |system: &SystemConfig| match system {
-            SystemConfig::RaftRs { options, vary_options: false } => *options,
+            SystemConfig::RaftRs {
+                options,
+                vary_options: false,
+            } => *options,
             other => panic!("drawn options are concrete: {other:?}"),
         };
         let pre_votes = drawn.iter().filter(|s| options(s).pre_vote).count();
-        assert!(pre_votes > 8 && pre_votes < 56, "both settings occur: {pre_votes}/64");
+        assert!(
+            pre_votes > 8 && pre_votes < 56,
+            "both settings occur: {pre_votes}/64"
+        );
         let lease = ClusterConfig {
             read_mode: ReadMode::Lease,
             ..cluster

@@ -8,9 +8,9 @@
 //! some fail.
 
 use nemesis::Workload;
-use replica::KvOp;
 use rand::Rng;
 use rand_pcg::Pcg32;
+use replica::KvOp;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 

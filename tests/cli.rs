@@ -265,7 +265,10 @@ fn merged_shards_cover_exactly_the_unsharded_campaign() {
 
 #[test]
 fn one_thread_and_two_threads_give_identical_results() {
-    for (system, bug) in [("raft-core", "vote-twice"), ("raft-rs", "read-without-read-state")] {
+    for (system, bug) in [
+        ("raft-core", "vote-twice"),
+        ("raft-rs", "read-without-read-state"),
+    ] {
         same_at_any_thread_count(system, bug);
     }
 }

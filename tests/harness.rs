@@ -27,8 +27,14 @@ fn a_planted_bug_fails_with_its_seed_its_check_and_the_replay_command() {
         panic!("expected a failed trial, got {failure}");
     };
     let message = failure.to_string();
-    assert!(message.contains(&format!("seed {}", trial.seed)), "{message}");
-    assert!(!trial.checks.is_empty() && !trial.reason.is_empty(), "{message}");
+    assert!(
+        message.contains(&format!("seed {}", trial.seed)),
+        "{message}"
+    );
+    assert!(
+        !trial.checks.is_empty() && !trial.reason.is_empty(),
+        "{message}"
+    );
     for check in &trial.checks {
         assert!(message.contains(check.as_str()), "{message}");
     }
@@ -43,7 +49,10 @@ fn a_planted_bug_fails_with_its_seed_its_check_and_the_replay_command() {
     let Failure::Trial(replayed) = again else {
         panic!("expected a failed trial");
     };
-    assert_eq!((replayed.seed, &replayed.checks), (trial.seed, &trial.checks));
+    assert_eq!(
+        (replayed.seed, &replayed.checks),
+        (trial.seed, &trial.checks)
+    );
 }
 
 #[test]
@@ -58,9 +67,7 @@ fn campaigns_that_would_test_nothing_or_cannot_run_are_refused() {
         ),
     ];
     for (case, campaign, expected) in cases {
-        let failure = campaign
-            .run::<Node>(BugSet::NONE)
-            .expect_err(case);
+        let failure = campaign.run::<Node>(BugSet::NONE).expect_err(case);
         assert!(
             matches!(failure, Failure::Invalid(_)) && failure.to_string().contains(expected),
             "{case}: {failure}"

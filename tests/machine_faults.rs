@@ -70,7 +70,10 @@ fn wait_for_progress(child: &mut Child, out: &Path) {
         if trials.is_some_and(|trials| trials >= 50) {
             return;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the campaign ended too soon");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the campaign ended too soon"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("no checkpoint within a minute");
@@ -92,8 +95,18 @@ fn assert_whole(out: &Path) {
         serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     for failure in report["failures"].as_array().unwrap() {
         let artifact = PathBuf::from(failure["artifact"].as_str().unwrap());
-        for file in ["trial.json", "history.jsonl", "trace.jsonl", "verdict.json", "report.txt"] {
-            assert!(artifact.join(file).is_file(), "{} lacks {file}", artifact.display());
+        for file in [
+            "trial.json",
+            "history.jsonl",
+            "trace.jsonl",
+            "verdict.json",
+            "report.txt",
+        ] {
+            assert!(
+                artifact.join(file).is_file(),
+                "{} lacks {file}",
+                artifact.display()
+            );
         }
     }
     for entry in fs::read_dir(out.join("failures")).unwrap().flatten() {
@@ -103,9 +116,8 @@ fn assert_whole(out: &Path) {
         }
         for file in ["trial.json", "verdict.json"] {
             let text = fs::read_to_string(entry.path().join(file)).unwrap();
-            serde_json::from_str::<Value>(&text).unwrap_or_else(|err| {
-                panic!("{}/{file} is torn: {err}", entry.path().display())
-            });
+            serde_json::from_str::<Value>(&text)
+                .unwrap_or_else(|err| panic!("{}/{file} is torn: {err}", entry.path().display()));
         }
     }
 }
@@ -138,7 +150,10 @@ fn a_stopped_campaign_resumes_to_the_report_of_an_uninterrupted_one() {
         assert_whole(&out);
         let checkpoint = comparable(&out);
         let trials = checkpoint["totals"]["trials"].as_u64().unwrap();
-        assert!(trials < 6000, "SIG{name} stopped the campaign early ({trials} trials)");
+        assert!(
+            trials < 6000,
+            "SIG{name} stopped the campaign early ({trials} trials)"
+        );
         if name != "KILL" {
             assert_eq!(checkpoint["stopped_by"], "interrupted", "SIG{name}");
         }
@@ -148,7 +163,11 @@ fn a_stopped_campaign_resumes_to_the_report_of_an_uninterrupted_one() {
             .arg(&out)
             .status()
             .unwrap();
-        assert_eq!(resumed.code(), Some(1), "SIG{name}: the resumed run finds the bug");
+        assert_eq!(
+            resumed.code(),
+            Some(1),
+            "SIG{name}: the resumed run finds the bug"
+        );
         assert_eq!(comparable(&out), expected, "SIG{name}: resumed report");
         assert_whole(&out);
         no_staging_left(&out);
@@ -158,7 +177,14 @@ fn a_stopped_campaign_resumes_to_the_report_of_an_uninterrupted_one() {
 #[test]
 fn an_interrupted_clean_campaign_exits_130_and_a_complete_one_cannot_resume() {
     let out = scratch("clean");
-    let args = ["campaign", "--trials", "100000", "--duration-ms", "2000", "--quiet"];
+    let args = [
+        "campaign",
+        "--trials",
+        "100000",
+        "--duration-ms",
+        "2000",
+        "--quiet",
+    ];
     let mut child = raftstorm(&args, &out).spawn().unwrap();
     wait_for_progress(&mut child, &out);
     signal(&child, "INT");
@@ -167,7 +193,14 @@ fn an_interrupted_clean_campaign_exits_130_and_a_complete_one_cannot_resume() {
     assert_eq!(report["stopped_by"], "interrupted");
 
     let done = scratch("done");
-    let quick = ["campaign", "--trials", "20", "--duration-ms", "2000", "--quiet"];
+    let quick = [
+        "campaign",
+        "--trials",
+        "20",
+        "--duration-ms",
+        "2000",
+        "--quiet",
+    ];
     assert_eq!(raftstorm(&quick, &done).status().unwrap().code(), Some(0));
     let again = Command::new(env!("CARGO_BIN_EXE_raftstorm"))
         .args(["campaign", "--resume"])

@@ -18,14 +18,28 @@ fn shrunk_trial() -> raftstorm::trial::TrialSpec {
 fn raft_rs_lease_reads_go_stale_after_a_short_partition_without_clock_skew() {
     let spec = shrunk_trial();
     assert_eq!(spec.config.world.cluster.read_mode, ReadMode::Lease);
-    let no_skew = spec.schedule.faults.iter().all(|f| !matches!(f.fault, nemesis::Fault::Skew { .. } | nemesis::Fault::Pause { .. }));
+    let no_skew = spec.schedule.faults.iter().all(|f| {
+        !matches!(
+            f.fault,
+            nemesis::Fault::Skew { .. } | nemesis::Fault::Pause { .. }
+        )
+    });
     assert!(no_skew, "the trial has no clock skew and no pause");
     let result = TrialResult::of(spec.clone());
-    let failed: Vec<&str> = result.verdict.failed_checks.iter().map(|c| c.check.as_str()).collect();
+    let failed: Vec<&str> = result
+        .verdict
+        .failed_checks
+        .iter()
+        .map(|c| c.check.as_str())
+        .collect();
     assert_eq!(failed, ["linearizability"], "only the lease read is wrong");
 
     let mut read_index = spec;
     read_index.config.world.cluster.read_mode = ReadMode::ReadIndex;
     let result = TrialResult::of(read_index);
-    assert!(result.verdict.failed_checks.is_empty(), "{:?}", result.verdict.failed_checks);
+    assert!(
+        result.verdict.failed_checks.is_empty(),
+        "{:?}",
+        result.verdict.failed_checks
+    );
 }

@@ -17,7 +17,12 @@ fn first_failure(bug: Bug) -> TrialSpec {
     };
     (0..400)
         .map(|index| TrialSpec::generate(config, nemesis::seeds::trial_seed(1, index)))
-        .find(|spec| !TrialResult::of(spec.clone()).verdict.failed_checks.is_empty())
+        .find(|spec| {
+            !TrialResult::of(spec.clone())
+                .verdict
+                .failed_checks
+                .is_empty()
+        })
         .unwrap_or_else(|| panic!("{bug}: no failure in 400 trials"))
 }
 
@@ -30,8 +35,14 @@ fn budget(threads: usize) -> Budget {
 }
 
 fn shrunk(bug: Bug, threads: usize) -> Shrunk {
-    shrink(first_failure(bug), &BuiltIn, budget(threads), None, &mut |_| {})
-        .unwrap_or_else(|err| panic!("{bug}: {err}"))
+    shrink(
+        first_failure(bug),
+        &BuiltIn,
+        budget(threads),
+        None,
+        &mut |_| {},
+    )
+    .unwrap_or_else(|err| panic!("{bug}: {err}"))
 }
 
 #[test]
@@ -47,20 +58,36 @@ fn planted_bugs_shrink_to_a_tenth_and_still_fail_the_same_check() {
     for bug in bugs {
         let shrunk = shrunk(bug, 2);
         let (before, after) = (shrunk.before, shrunk.after);
-        assert!(after.faults * 10 <= before.faults, "{bug}: faults {before} -> {after}");
-        assert!(after.ops * 10 <= before.ops, "{bug}: ops {before} -> {after}");
-        assert!(after.simulated_ms <= before.simulated_ms && after.nodes <= before.nodes, "{bug}");
+        assert!(
+            after.faults * 10 <= before.faults,
+            "{bug}: faults {before} -> {after}"
+        );
+        assert!(
+            after.ops * 10 <= before.ops,
+            "{bug}: ops {before} -> {after}"
+        );
+        assert!(
+            after.simulated_ms <= before.simulated_ms && after.nodes <= before.nodes,
+            "{bug}"
+        );
 
         // The shrunk trial is data: through trial.json and back, it replays
         // to the same failure.
         let json = serde_json::to_string(&shrunk.result.spec).unwrap();
         let replayed = TrialResult::of(serde_json::from_str(&json).unwrap());
         assert!(
-            replayed.verdict.failed_checks.iter().any(|c| c.check == shrunk.check),
+            replayed
+                .verdict
+                .failed_checks
+                .iter()
+                .any(|c| c.check == shrunk.check),
             "{bug}: the replay fails {}",
             shrunk.check
         );
-        assert_eq!(replayed.output, shrunk.result.output, "{bug}: replay is exact");
+        assert_eq!(
+            replayed.output, shrunk.result.output,
+            "{bug}: replay is exact"
+        );
     }
 }
 
@@ -75,11 +102,19 @@ fn shrinking_is_the_same_at_any_thread_count() {
 #[test]
 fn a_passing_trial_or_a_check_it_does_not_fail_cannot_be_shrunk() {
     let passing = TrialSpec::generate(TrialConfig::default(), 1);
-    let err = shrink(passing, &BuiltIn, budget(1), None, &mut |_| {}).err().unwrap();
-    assert!(err.contains("nothing to shrink"), "{err}");
-    let failing = first_failure(Bug::VoteTwice);
-    let err = shrink(failing, &BuiltIn, budget(1), Some("liveness-of-the-moon"), &mut |_| {})
+    let err = shrink(passing, &BuiltIn, budget(1), None, &mut |_| {})
         .err()
         .unwrap();
+    assert!(err.contains("nothing to shrink"), "{err}");
+    let failing = first_failure(Bug::VoteTwice);
+    let err = shrink(
+        failing,
+        &BuiltIn,
+        budget(1),
+        Some("liveness-of-the-moon"),
+        &mut |_| {},
+    )
+    .err()
+    .unwrap();
     assert!(err.contains("does not fail liveness-of-the-moon"), "{err}");
 }

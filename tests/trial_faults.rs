@@ -3,8 +3,8 @@
 
 use raft_core::{BugSet, DurableState, Message, Node};
 use raftstorm::harness::{Campaign, Failure};
-use replica::{Actions, ClusterConfig, Input, NodeId, Replica, Status};
 use rand_pcg::Pcg32;
+use replica::{Actions, ClusterConfig, Input, NodeId, Replica, Status};
 
 /// raft-core, except that node 0 panics on its 300th step: an assertion
 /// failing inside a Raft under test.
@@ -55,7 +55,14 @@ impl Replica for Spinning {
     type Options = ();
     const TIMERS: usize = 1;
 
-    fn boot(_: NodeId, _: &ClusterConfig, _: &(), _: &mut (), _: Pcg32, out: &mut Actions<()>) -> Spinning {
+    fn boot(
+        _: NodeId,
+        _: &ClusterConfig,
+        _: &(),
+        _: &mut (),
+        _: Pcg32,
+        out: &mut Actions<()>,
+    ) -> Spinning {
         out.set_timer(0, 0);
         Spinning
     }
@@ -75,7 +82,10 @@ impl Replica for Spinning {
 }
 
 fn campaign(name: &str) -> Campaign {
-    let out = std::env::temp_dir().join(format!("raftstorm-trial-faults-{}-{name}", std::process::id()));
+    let out = std::env::temp_dir().join(format!(
+        "raftstorm-trial-faults-{}-{name}",
+        std::process::id()
+    ));
     Campaign::new()
         .trials(6)
         .threads(2)
@@ -94,12 +104,25 @@ fn a_panic_and_a_livelock_each_become_a_reported_failure_of_their_own_kind() {
         let Err(Failure::Trial(trial)) = result else {
             panic!("{check}: expected a failed trial");
         };
-        assert_eq!(trial.trials, 6, "{check}: the campaign went on after the failure");
+        assert_eq!(
+            trial.trials, 6,
+            "{check}: the campaign went on after the failure"
+        );
         assert!(trial.failed_trials >= 1, "{check}");
-        assert!(trial.checks.iter().any(|c| c == check), "{check}: {:?}", trial.checks);
+        assert!(
+            trial.checks.iter().any(|c| c == check),
+            "{check}: {:?}",
+            trial.checks
+        );
         let message = Failure::Trial(trial.clone()).to_string();
         assert!(message.contains(says), "{check}: {message}");
-        assert!(message.contains(&format!("RAFTSTORM_SEED={}", trial.seed)), "{message}");
-        assert!(trial.artifact.join("trial.json").is_file(), "{check}: artifact");
+        assert!(
+            message.contains(&format!("RAFTSTORM_SEED={}", trial.seed)),
+            "{message}"
+        );
+        assert!(
+            trial.artifact.join("trial.json").is_file(),
+            "{check}: artifact"
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! optional drops, duplicates and extra delay.
 
 use crate::schedule::PartitionShape;
-use replica::NodeId;
 use rand::Rng;
+use replica::NodeId;
 use serde::{Deserialize, Serialize};
 
 /// Latency of a healthy link.

@@ -8,9 +8,9 @@
 //! at generation time and stored; only "isolate the leader" is resolved when
 //! it happens, because who leads is the run's business.
 
-use replica::NodeId;
 use rand::seq::SliceRandom;
 use rand::Rng;
+use replica::NodeId;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;

@@ -62,7 +62,10 @@ impl Timers {
     fn slot(&self, id: TimerId) -> usize {
         match id {
             TimerId::Node { node, timer } => {
-                debug_assert!(usize::from(timer) < self.per_node, "timer {timer} out of range");
+                debug_assert!(
+                    usize::from(timer) < self.per_node,
+                    "timer {timer} out of range"
+                );
                 self.per_node * node as usize + usize::from(timer)
             }
             TimerId::Client(client) => self.per_node * self.nodes + client,

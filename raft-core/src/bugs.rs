@@ -9,9 +9,9 @@
 //! Adding a bug costs three lines here (variant, entry in [`Bug::ALL`], name
 //! and description in `Bug::info`) plus its branch and a unit test.
 
-pub use replica::UnknownBug;
 use replica::planted::{deserialize_bug, parse_bug, serialize_bug};
 use replica::PlantedBug;
+pub use replica::UnknownBug;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -144,7 +144,6 @@ impl Bug {
     pub fn description(self) -> &'static str {
         self.info().description
     }
-
 }
 
 impl fmt::Display for Bug {

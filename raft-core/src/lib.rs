@@ -24,12 +24,14 @@ pub mod client;
 pub mod commit;
 pub mod config;
 pub mod election;
+mod identity;
 pub mod log;
 pub mod message;
 pub mod node;
 pub mod ready;
-pub mod seam;
+pub mod relabel;
 pub mod replication;
+pub mod seam;
 pub mod types;
 
 pub use bugs::{Bug, BugSet};

@@ -1,8 +1,8 @@
 //! What nodes say to each other, and what they say to clients.
 
-pub use replica::protocol::{ClientReply, ClientRequest, ClientResponse};
 use crate::log::Entry;
 use crate::types::{LogIndex, NodeId, Term};
+pub use replica::protocol::{ClientReply, ClientRequest, ClientResponse};
 use serde::{Deserialize, Serialize};
 
 /// A message between two nodes. Every message carries its sender's current

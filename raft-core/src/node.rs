@@ -125,7 +125,10 @@ impl Node {
         if let Err(problem) = config.validate() {
             panic!("invalid cluster config: {problem}");
         }
-        assert!(id < config.cluster.cluster_size, "node {id} is not in the cluster");
+        assert!(
+            id < config.cluster.cluster_size,
+            "node {id} is not in the cluster"
+        );
         let mut hard_state = durable.hard_state;
         if config.bugs.has(Bug::ForgetVoteOnRestart) {
             hard_state.voted_for = None;
@@ -483,6 +486,18 @@ impl Node {
     pub fn progress_of(&self, peer: NodeId) -> Option<(LogIndex, LogIndex)> {
         let progress = self.leader.as_ref()?.progress.get(peer as usize)?;
         Some((progress.next_index, progress.match_index))
+    }
+
+    /// As leader: the highest heartbeat round `peer` has acknowledged in
+    /// this term.
+    pub fn acked_round_of(&self, peer: NodeId) -> Option<u64> {
+        Some(
+            self.leader
+                .as_ref()?
+                .progress
+                .get(peer as usize)?
+                .acked_round,
+        )
     }
 
     /// As leader: reads waiting for leadership confirmation or application.

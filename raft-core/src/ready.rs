@@ -92,7 +92,7 @@ pub enum NodeEvent {
 }
 
 /// Everything one step asks of the embedder.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ready {
     /// New term and vote to persist, if they changed.
     pub hard_state: Option<HardState>,

@@ -13,11 +13,11 @@ use crate::log::Command;
 use crate::message::Message;
 use crate::node::{Input as NodeInput, Node};
 use crate::ready::{DurableState, NodeEvent};
+use rand_pcg::Pcg32;
 use replica::{
     command_entry_id, Actions, ClusterConfig, EntryId, Input, NodeId, Replica, Status, TimerSlot,
     TraceKind,
 };
-use rand_pcg::Pcg32;
 
 /// raft-core's election timer.
 pub const ELECTION_TIMER: TimerSlot = 0;
@@ -96,8 +96,12 @@ impl Node {
         let ready = &mut self.ready;
         out.observations
             .extend(ready.events.drain(..).map(trace_kind));
-        out.messages
-            .extend(ready.messages.drain(..).map(|message| (message.to, message)));
+        out.messages.extend(
+            ready
+                .messages
+                .drain(..)
+                .map(|message| (message.to, message)),
+        );
         out.replies.append(&mut ready.replies);
         if let Some(after_us) = ready.election_timer_us {
             out.set_timer(ELECTION_TIMER, after_us);

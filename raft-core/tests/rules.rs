@@ -417,12 +417,7 @@ fn a_delayed_shorter_append_never_truncates_matching_entries() {
 
 #[test]
 fn a_conflicting_entry_and_everything_after_it_are_replaced() {
-    let mut follower = Node::restart(
-        1,
-        Config::default(),
-        disk(3, &[1, 2, 2, 2]),
-        rng_for(1),
-    );
+    let mut follower = Node::restart(1, Config::default(), disk(3, &[1, 2, 2, 2]), rng_for(1));
     let replacement = log_of_terms(&[1, 3]).entries()[1].clone();
     let ready = follower.step(message(
         0,
@@ -533,12 +528,7 @@ fn an_entry_commits_once_a_majority_stores_it() {
 fn a_follower_commits_up_to_the_leaders_commit_but_not_past_its_last_new_entry() {
     // The follower holds stale entries 2..=4 of term 1; the leader (term 2)
     // has committed index 5 and sends only entry 2.
-    let mut follower = Node::restart(
-        1,
-        Config::default(),
-        disk(2, &[1, 1, 1, 1]),
-        rng_for(1),
-    );
+    let mut follower = Node::restart(1, Config::default(), disk(2, &[1, 1, 1, 1]), rng_for(1));
     let entry = log_of_terms(&[1, 2]).entries()[1].clone();
     follower.step(message(
         0,

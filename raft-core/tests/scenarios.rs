@@ -216,9 +216,9 @@ fn figure_7_truncates_only_at_the_first_conflict() {
 fn figure_8_old_term_entries_commit_only_through_a_current_term_entry() {
     let mut config = Config::sized(5);
     config.cluster.max_entries_per_append = 1; // one entry per message, to stop in between
-    // (a)–(c) of the figure, already happened: S1 (node 0) led term 2 and
-    // put its entry at index 2 on S2; S5 (node 4) led term 3 and wrote its
-    // own index 2 locally. Now S1 comes back for term 4.
+                                               // (a)–(c) of the figure, already happened: S1 (node 0) led term 2 and
+                                               // put its entry at index 2 on S2; S5 (node 4) led term 3 and wrote its
+                                               // own index 2 locally. Now S1 comes back for term 4.
     let mut cluster = Cluster::from_disks(config, figure_8_disks());
     cluster.crash(4);
     cluster.call(0, Node::become_candidate);

@@ -28,7 +28,10 @@ impl Workload for RandomKv {
 }
 
 fn main() {
-    let trials: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(200);
+    let trials: u64 = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
     let config = WorldConfig::default();
     let started = Instant::now();
     let mut events = 0;

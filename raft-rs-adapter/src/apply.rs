@@ -40,8 +40,9 @@ impl RaftRsNode {
             if entry.get_entry_type() != EntryType::EntryNormal || entry.data.is_empty() {
                 continue; // a leader's no-op (the adapter changes no configuration)
             }
-            let command = decode_command(&entry.data)
-                .unwrap_or_else(|err| panic!("n{}: entry {} is not ours: {err}", self.id, entry.index));
+            let command = decode_command(&entry.data).unwrap_or_else(|err| {
+                panic!("n{}: entry {} is not ours: {err}", self.id, entry.index)
+            });
             let result = self.store.apply(&command, true).result();
             let waiting = self.pending.take_proposed((command.client, command.seq));
             if let (true, Some(result)) = (waiting, result) {

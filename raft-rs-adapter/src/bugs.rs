@@ -23,9 +23,9 @@
 //! mistake is [`Bug::ApplyUnstableEntries`]: applying the Ready's
 //! `entries` — new, unpersisted, uncommitted — as if they were committed.
 
-pub use replica::UnknownBug;
 use replica::planted::{deserialize_bug, parse_bug, serialize_bug};
 use replica::PlantedBug;
+pub use replica::UnknownBug;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -112,7 +112,6 @@ impl Bug {
     pub fn description(self) -> &'static str {
         self.info().description
     }
-
 }
 
 impl fmt::Display for Bug {

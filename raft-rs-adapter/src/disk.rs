@@ -62,7 +62,8 @@ impl RaftRsDisk {
     /// First boot: every node starts with the same configuration, voters
     /// `voters`, and an empty log (raft-rs's `initialize_with_conf_state`).
     pub fn initialize(&mut self, voters: Vec<u64>) {
-        self.storage.initialize_with_conf_state((voters, Vec::<u64>::new()));
+        self.storage
+            .initialize_with_conf_state((voters, Vec::<u64>::new()));
     }
 
     /// The persisted hard state.
@@ -72,7 +73,10 @@ impl RaftRsDisk {
 
     /// The persisted configuration.
     pub fn conf_state(&self) -> ConfState {
-        let state = self.storage.initial_state().expect("MemStorage never fails");
+        let state = self
+            .storage
+            .initial_state()
+            .expect("MemStorage never fails");
         state.conf_state
     }
 
@@ -131,7 +135,8 @@ impl RaftRsDisk {
         let rebuilt = MemStorage::new_with_conf_state(self.conf_state());
         {
             let mut core = rebuilt.wl();
-            core.append(&log).expect("a prefix and its old suffix are contiguous");
+            core.append(&log)
+                .expect("a prefix and its old suffix are contiguous");
             core.set_hardstate(undo.hard_state);
         }
         self.storage = rebuilt;
@@ -164,7 +169,12 @@ impl RaftRsDisk {
         }
         let older = self
             .storage
-            .entries(index, from_index, NO_LIMIT, raft::GetEntriesContext::empty(false))
+            .entries(
+                index,
+                from_index,
+                NO_LIMIT,
+                raft::GetEntriesContext::empty(false),
+            )
             .expect("MemStorage holds its own range");
         let undo = self.undo_record();
         undo.overwritten.splice(0..0, older);
@@ -203,7 +213,14 @@ mod tests {
         // One step's cached writes: overwrite from 3, then from 2, extend.
         disk.append(&[entry(3, 2), entry(4, 2)], true);
         disk.append(&[entry(2, 3)], true);
-        disk.set_hard_state(HardState { term: 3, vote: 3, ..synced.clone() }, true);
+        disk.set_hard_state(
+            HardState {
+                term: 3,
+                vote: 3,
+                ..synced.clone()
+            },
+            true,
+        );
         assert_eq!(terms(&disk), [(1, 1), (2, 3)]);
         assert!(disk.lose_unsynced());
         assert_eq!(terms(&disk), [(1, 1), (2, 1), (3, 1)]);

@@ -20,8 +20,8 @@ use raft::storage::MemStorage;
 use raft::{RawNode, StateRole};
 use rand_pcg::Pcg32;
 use replica::{
-    Actions, ClientCommand, ClientReply, ClientRequest, ClientResponse, ClusterConfig, Input,
-    KvOp, KvStore, LogIndex, NodeId, ReadMode, Replica, Role, Status, TimerSlot, TraceKind,
+    Actions, ClientCommand, ClientReply, ClientRequest, ClientResponse, ClusterConfig, Input, KvOp,
+    KvStore, LogIndex, NodeId, ReadMode, Replica, Role, Status, TimerSlot, TraceKind,
 };
 
 /// The node's one timer: raft-rs's logical clock, firing every tick.
@@ -216,7 +216,9 @@ impl RaftRsNode {
             return;
         }
         match request.op {
-            KvOp::Get { key } if self.read_mode != ReadMode::Log => self.read(client, seq, key, out),
+            KvOp::Get { key } if self.read_mode != ReadMode::Log => {
+                self.read(client, seq, key, out)
+            }
             op => self.propose(ClientCommand { client, seq, op }, out),
         }
     }
@@ -255,10 +257,12 @@ impl RaftRsNode {
             return; // a retry of a read under way
         }
         if self.raw.raft.commit_to_current_term() {
-            self.pending.add_read((client, seq), key, ReadStage::Requested);
+            self.pending
+                .add_read((client, seq), key, ReadStage::Requested);
             self.raw.read_index(encode_read_context(client, seq));
         } else {
-            self.pending.add_read((client, seq), key, ReadStage::Deferred);
+            self.pending
+                .add_read((client, seq), key, ReadStage::Deferred);
         }
     }
 

@@ -145,8 +145,13 @@ mod tests {
             (hard_state(1, 2), hard_state(2, 0), None),
         ];
         for (before, after, expected) in cases {
-            let expected = expected.map(|(term, candidate)| TraceKind::VoteGranted { term, candidate });
-            assert_eq!(granted_vote(&before, &after, 1), expected, "{before:?} -> {after:?}");
+            let expected =
+                expected.map(|(term, candidate)| TraceKind::VoteGranted { term, candidate });
+            assert_eq!(
+                granted_vote(&before, &after, 1),
+                expected,
+                "{before:?} -> {after:?}"
+            );
         }
     }
 }

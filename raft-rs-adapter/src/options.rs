@@ -47,9 +47,11 @@ impl RaftRsOptions {
     pub fn validate(&self, cluster: &ClusterConfig) -> Result<(), String> {
         cluster.validate()?;
         if cluster.read_mode == ReadMode::Lease && !self.check_quorum {
-            return Err("raft-rs lease reads (ReadOnlyOption::LeaseBased) require check_quorum: \
+            return Err(
+                "raft-rs lease reads (ReadOnlyOption::LeaseBased) require check_quorum: \
                         set check_quorum to true"
-                .to_string());
+                    .to_string(),
+            );
         }
         TickTiming::of(cluster)?;
         self.raft_config(0, cluster)
@@ -122,7 +124,10 @@ mod tests {
             json,
             r#"{"pre_vote":true,"check_quorum":false,"bugs":["send-before-persist"]}"#
         );
-        assert_eq!(serde_json::from_str::<RaftRsOptions>(&json).unwrap(), options);
+        assert_eq!(
+            serde_json::from_str::<RaftRsOptions>(&json).unwrap(),
+            options
+        );
         assert_eq!(
             serde_json::from_str::<RaftRsOptions>("{}").unwrap(),
             RaftRsOptions::default()

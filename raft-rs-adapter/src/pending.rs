@@ -94,7 +94,9 @@ impl PendingRequests {
 
     /// True when some read waits for the leader's first commit.
     pub fn has_deferred(&self) -> bool {
-        self.reads.values().any(|read| read.stage == ReadStage::Deferred)
+        self.reads
+            .values()
+            .any(|read| read.stage == ReadStage::Deferred)
     }
 
     /// Removes and returns the reads whose index `applied` reached.

@@ -24,7 +24,7 @@ use crate::ids::{node_id, raft_id};
 use crate::node::RaftRsNode;
 use crate::observe::{entry_id, granted_vote};
 use raft::eraftpb::{Entry, Message};
-use raft::{Ready, ReadState};
+use raft::{ReadState, Ready};
 use replica::{Actions, TraceKind};
 
 impl RaftRsNode {
@@ -109,7 +109,12 @@ impl RaftRsNode {
 
     /// A `LightReady`'s commit index goes to the disk's hard state (raft-rs
     /// does not put it in a `Ready`'s `hs` after `advance`).
-    fn persist_commit(&mut self, disk: &mut RaftRsDisk, commit_index: u64, out: &mut Actions<Message>) {
+    fn persist_commit(
+        &mut self,
+        disk: &mut RaftRsDisk,
+        commit_index: u64,
+        out: &mut Actions<Message>,
+    ) {
         let cached = self.options.bugs.has(Bug::SendBeforePersist);
         let mut hard_state = disk.hard_state();
         if commit_index <= hard_state.commit {

@@ -29,10 +29,10 @@
 //! `min_election_timeout <= t < max_election_timeout`, so no other value
 //! could then be installed.
 
-use rand::Rng;
-use rand_pcg::Pcg32;
 use raft::storage::MemStorage;
 use raft::RawNode;
+use rand::Rng;
+use rand_pcg::Pcg32;
 
 /// The node's own election-timeout draws, in ticks.
 pub struct ElectionTimeouts {

@@ -74,7 +74,9 @@ fn lease_reads_keep_the_log_safe_and_are_stale_only_under_skew() {
     };
     for (seed, failed, skewed) in failures(setup) {
         eprintln!("lease: seed {seed} failed {failed:?} (schedule has skew: {skewed})");
-        let only_stale_reads = failed.iter().all(|check| check.starts_with("linearizability"));
+        let only_stale_reads = failed
+            .iter()
+            .all(|check| check.starts_with("linearizability"));
         assert!(only_stale_reads && skewed, "seed {seed}: {failed:?}");
     }
     let _ = Fault::HealAll; // the fault vocabulary the schedules draw from

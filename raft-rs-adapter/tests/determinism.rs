@@ -39,7 +39,11 @@ fn the_same_seed_gives_identical_bytes_twice() {
     for setup in setups() {
         for index in 0..3 {
             let seed = seed(index);
-            assert_eq!(trial_bytes(setup, seed), trial_bytes(setup, seed), "{setup:?} seed {seed}");
+            assert_eq!(
+                trial_bytes(setup, seed),
+                trial_bytes(setup, seed),
+                "{setup:?} seed {seed}"
+            );
         }
     }
 }
@@ -54,7 +58,8 @@ fn threads_with_differently_used_thread_rngs_agree() {
                 .map(|thread| {
                     scope.spawn(move || {
                         let mut rng = rand::thread_rng();
-                        let burned: u64 = (0..thread * 1_000 + 17).map(|_| rng.gen::<u64>() & 1).sum();
+                        let burned: u64 =
+                            (0..thread * 1_000 + 17).map(|_| rng.gen::<u64>() & 1).sum();
                         assert!(burned <= u64::from(thread) * 1_000 + 17);
                         trial_bytes(setup, seed)
                     })
@@ -63,7 +68,10 @@ fn threads_with_differently_used_thread_rngs_agree() {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for (thread, run) in runs.iter().enumerate() {
-            assert!(run == &reference, "{setup:?}: thread {thread} diverged from the reference run");
+            assert!(
+                run == &reference,
+                "{setup:?}: thread {thread} diverged from the reference run"
+            );
         }
     }
 }

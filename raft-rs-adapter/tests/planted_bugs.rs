@@ -32,7 +32,16 @@ fn every_planted_bug_is_caught_by_the_checks_its_rule_predicts() {
         (
             Bug::SendBeforePersist,
             ReadMode::ReadIndex,
-            &["panic", "log-matching", "single-vote", "monotonic-term", "election-safety", "leader-completeness", "state-machine-safety", "linearizability"],
+            &[
+                "panic",
+                "log-matching",
+                "single-vote",
+                "monotonic-term",
+                "election-safety",
+                "leader-completeness",
+                "state-machine-safety",
+                "linearizability",
+            ],
         ),
         (
             Bug::ForgetHardStateOnRestart,
@@ -42,16 +51,27 @@ fn every_planted_bug_is_caught_by_the_checks_its_rule_predicts() {
         (
             Bug::ApplyUnstableEntries,
             ReadMode::ReadIndex,
-            &["applied-within-commit", "state-machine-safety", "linearizability"],
+            &[
+                "applied-within-commit",
+                "state-machine-safety",
+                "linearizability",
+            ],
         ),
-        (Bug::ReadWithoutReadState, ReadMode::ReadIndex, &["linearizability"]),
+        (
+            Bug::ReadWithoutReadState,
+            ReadMode::ReadIndex,
+            &["linearizability"],
+        ),
     ];
     for (bug, read_mode, expected) in cases {
         let detection = first_detection(bug, read_mode);
         eprintln!("{bug}: first caught at seed index {detection:?}");
-        let (_, failed) = detection.unwrap_or_else(|| panic!("{bug} not caught in {MAX_SEEDS} seeds"));
+        let (_, failed) =
+            detection.unwrap_or_else(|| panic!("{bug} not caught in {MAX_SEEDS} seeds"));
         assert!(
-            failed.iter().any(|check| expected.iter().any(|e| check.starts_with(e))),
+            failed
+                .iter()
+                .any(|check| expected.iter().any(|e| check.starts_with(e))),
             "{bug} caught by {failed:?}, expected one of {expected:?}"
         );
     }
@@ -78,7 +98,7 @@ fn detection_rates() {
             caught += u32::from(!failed.is_empty());
             for check in failed {
                 let check: String = check.chars().take(48).collect();
-            *by_check.entry(check).or_default() += 1;
+                *by_check.entry(check).or_default() += 1;
             }
         }
         eprintln!("{bug}: caught in {caught}/{SEEDS} seeds; by check {by_check:?}");

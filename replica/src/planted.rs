@@ -68,12 +68,17 @@ pub fn parse_bug<B: PlantedBug>(name: &str) -> Result<B, UnknownBug> {
 }
 
 /// Writes a bug as its name.
-pub fn serialize_bug<B: PlantedBug, S: Serializer>(bug: &B, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_bug<B: PlantedBug, S: Serializer>(
+    bug: &B,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(bug.name())
 }
 
 /// Reads a bug from its name.
-pub fn deserialize_bug<'de, B: PlantedBug, D: Deserializer<'de>>(deserializer: D) -> Result<B, D::Error> {
+pub fn deserialize_bug<'de, B: PlantedBug, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<B, D::Error> {
     let name = String::deserialize(deserializer)?;
     parse_bug(&name).map_err(serde::de::Error::custom)
 }
@@ -160,7 +165,9 @@ impl<B> Hash for BugSet<B> {
 
 impl<B: PlantedBug> fmt::Debug for BugSet<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter().map(|bug| bug.name())).finish()
+        f.debug_set()
+            .entries(self.iter().map(|bug| bug.name()))
+            .finish()
     }
 }
 
@@ -236,7 +243,10 @@ mod tests {
         assert_eq!(back, BugSet::only(Toy::Late));
         assert_eq!("none".parse::<BugSet<Toy>>().unwrap(), BugSet::NONE);
         let err = "middle".parse::<BugSet<Toy>>().unwrap_err().to_string();
-        assert_eq!(err, "unknown toy bug 'middle'; expected one of: early, late");
+        assert_eq!(
+            err,
+            "unknown toy bug 'middle'; expected one of: early, late"
+        );
         assert!(serde_json::from_str::<BugSet<Toy>>(r#"["middle"]"#).is_err());
     }
 }

@@ -201,7 +201,9 @@ fn shorter_runs(spec: &TrialSpec) -> Vec<TrialSpec> {
                 s.config.world.timeline = timeline;
                 let clients = &mut s.config.world.clients;
                 clients.start_ms = clients.start_ms.min(timeline.clients_stop_ms / 2);
-                s.schedule.faults.retain(|f| f.at_ms < heal_ms || f.fault == Fault::HealAll);
+                s.schedule
+                    .faults
+                    .retain(|f| f.at_ms < heal_ms || f.fault == Fault::HealAll);
                 for fault in &mut s.schedule.faults {
                     if fault.fault == Fault::HealAll {
                         fault.at_ms = heal_ms;
@@ -287,7 +289,11 @@ mod tests {
             (100, 1, &[1, 12, 25, 50, 75, 88, 94, 97, 99]),
         ];
         for (current, floor, expected) in cases {
-            assert_eq!(fewer(current, floor).collect::<Vec<_>>(), expected, "{current}");
+            assert_eq!(
+                fewer(current, floor).collect::<Vec<_>>(),
+                expected,
+                "{current}"
+            );
         }
     }
 
@@ -303,7 +309,11 @@ mod tests {
                 let cluster = candidate.config.world.cluster.cluster_size;
                 let end_ms = candidate.config.world.timeline.end_ms;
                 candidate.schedule.validate(cluster, end_ms).unwrap();
-                let heals = candidate.schedule.faults.iter().filter(|f| f.fault == Fault::HealAll);
+                let heals = candidate
+                    .schedule
+                    .faults
+                    .iter()
+                    .filter(|f| f.fault == Fault::HealAll);
                 assert_eq!(heals.count(), 1, "{} keeps the final heal", pass.name());
             }
         }

@@ -115,7 +115,9 @@ pub fn shrink(
             .iter()
             .find(|c| c.check == target)
             .map(|c| c.check.clone())
-            .ok_or(format!("the trial does not fail {target}: there is nothing to shrink"))?,
+            .ok_or(format!(
+                "the trial does not fail {target}: there is nothing to shrink"
+            ))?,
         None => failed
             .first()
             .map(|c| c.check.clone())
@@ -189,7 +191,11 @@ impl fmt::Display for Step {
         let mut any = false;
         for (what, before, after) in changes {
             if before != after {
-                write!(f, "{} {what} {before} -> {after}", if any { "," } else { ":" })?;
+                write!(
+                    f,
+                    "{} {what} {before} -> {after}",
+                    if any { "," } else { ":" }
+                )?;
                 any = true;
             }
         }
@@ -199,7 +205,11 @@ impl fmt::Display for Step {
 
 impl Search<'_> {
     /// Greedy passes to a fixpoint; true when it got there in budget.
-    fn run(&mut self, mut current: TrialResult, progress: &mut dyn FnMut(&str)) -> (TrialResult, bool) {
+    fn run(
+        &mut self,
+        mut current: TrialResult,
+        progress: &mut dyn FnMut(&str),
+    ) -> (TrialResult, bool) {
         'passes: loop {
             for pass in Pass::ALL {
                 let variants = pass.candidates(&current.spec, current.output.stats.ops_invoked);
@@ -255,7 +265,11 @@ impl Search<'_> {
     fn run_batch(&self, batch: &[TrialSpec]) -> Vec<Option<TrialResult>> {
         let fails_the_same_way = |spec: &TrialSpec| {
             let result = run_caught(spec, self.system).ok()?;
-            let same = result.verdict.failed_checks.iter().any(|c| c.check == self.check);
+            let same = result
+                .verdict
+                .failed_checks
+                .iter()
+                .any(|c| c.check == self.check);
             same.then_some(result)
         };
         std::thread::scope(|scope| {
@@ -307,7 +321,8 @@ pub fn artifact(
     campaign: Option<crate::artifact::CampaignRef>,
     replay_command: &str,
 ) -> crate::artifact::ArtifactFiles {
-    let mut files = crate::artifact::ArtifactFiles::render(&shrunk.result, campaign, replay_command);
+    let mut files =
+        crate::artifact::ArtifactFiles::render(&shrunk.result, campaign, replay_command);
     let mut report = summary(shrunk).into_bytes();
     report.push(b'\n');
     report.append(&mut files.report);
@@ -331,7 +346,11 @@ pub fn shrink_first_failures(
         if check == crate::trial::PANIC_CHECK {
             continue;
         }
-        let Some(failure) = report.failures.iter_mut().find(|f| f.checks.contains(&check)) else {
+        let Some(failure) = report
+            .failures
+            .iter_mut()
+            .find(|f| f.checks.contains(&check))
+        else {
             continue; // its failures were past --max-failures
         };
         let directory = std::path::PathBuf::from(&failure.artifact);

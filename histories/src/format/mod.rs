@@ -308,8 +308,8 @@ pub const MAX_FILE_BYTES: usize = 1 << 30;
 pub fn read_path(path: &Path, format: Option<Format>) -> Result<Parsed, ReadError> {
     let file = path.display().to_string();
     let bytes = read_bounded(path, &file)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|err| not_utf8(&bytes, err.valid_up_to(), &file))?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|err| not_utf8(&bytes, err.valid_up_to(), &file))?;
     let format = format.unwrap_or_else(|| detect(&file, text));
     Ok(parse(text, &file, format)?)
 }
