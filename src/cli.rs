@@ -410,12 +410,15 @@ pub struct ExploreArgs {
     /// Crashes in all (nodes restart from their disks; a minority is down at most).
     #[arg(long, default_value_t = Scope::default().crashes)]
     pub crashes: u32,
-    /// Heartbeats per leader and term.
+    /// Heartbeats in all (each starts a new round: the state space grows fastest with these).
     #[arg(long, default_value_t = Scope::default().heartbeats)]
     pub heartbeats: u32,
     /// Most entries in one AppendEntries.
     #[arg(long, default_value_t = Scope::default().max_batch)]
     pub max_batch: usize,
+    /// How reads are made linearizable: read-index or log.
+    #[arg(long, default_value_t = Scope::default().read_mode, value_parser = parse_read_mode)]
+    pub read_mode: ReadMode,
     /// Explore every renaming of each state (no symmetry reduction).
     #[arg(long)]
     pub no_symmetry: bool,
@@ -463,6 +466,7 @@ impl ExploreArgs {
             crashes: self.crashes,
             heartbeats: self.heartbeats,
             max_batch: self.max_batch,
+            read_mode: self.read_mode,
             symmetry: !self.no_symmetry,
         }
     }

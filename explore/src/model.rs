@@ -119,6 +119,7 @@ impl<R: Explorable> ExploreModel<R> {
             answered: 0,
             delivered: 0,
             crashes: 0,
+            beats: 0,
             depth: 0,
         };
         let mut seen = seen;
@@ -136,7 +137,7 @@ impl<R: Explorable> ExploreModel<R> {
         for (id, slot) in state.slots.iter().enumerate() {
             let node = id as NodeId;
             for timer in (0..R::TIMERS as u8).filter(|&t| slot.is_armed(t)) {
-                if !R::is_periodic(timer) || u32::from(slot.beats) < self.scope.heartbeats {
+                if !R::is_periodic(timer) || u32::from(state.beats) < self.scope.heartbeats {
                     actions.push(Action::Fire { node, timer });
                 }
             }

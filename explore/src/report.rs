@@ -103,6 +103,9 @@ fn properties(text: &mut String, outcome: &Outcome) {
     for name in SOMETIMES {
         let fate = match found(name) {
             Some(d) => format!("reached ({} steps)", d.depth),
+            None if outcome.excluded.contains(&name) => {
+                "not in scope (no read request)".to_string()
+            }
             None => "NEVER reached".to_string(),
         };
         let _ = writeln!(text, "  sometimes {name:<22} {fate}");

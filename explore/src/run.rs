@@ -73,6 +73,9 @@ pub struct Outcome {
     pub discoveries: Vec<Discovery>,
     /// `sometimes` properties never reached.
     pub unreached: Vec<&'static str>,
+    /// `sometimes` properties the scope excludes by construction ("a read
+    /// is answered" without a read request): neither reached nor owed.
+    pub excluded: Vec<&'static str>,
 }
 
 impl Outcome {
@@ -169,9 +172,14 @@ fn finish<R: Explorable, C: Checker<ExploreModel<R>>>(
         }
     }
     let violated = discoveries.iter().any(|d| d.violation);
+    let excluded: Vec<&'static str> = if model.read_requests() == 0 {
+        vec![SOMETIMES[3]]
+    } else {
+        Vec::new()
+    };
     let unreached = SOMETIMES
         .into_iter()
-        .filter(|name| !found.contains_key(name))
+        .filter(|name| !found.contains_key(name) && !excluded.contains(name))
         .collect();
     let simulated = matches!(config.strategy, Strategy::Simulation { .. });
     Outcome {
@@ -182,5 +190,6 @@ fn finish<R: Explorable, C: Checker<ExploreModel<R>>>(
         exhausted: !(timed_out || simulated || (violated && config.stop_at_violation)),
         discoveries,
         unreached,
+        excluded,
     }
 }

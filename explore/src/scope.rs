@@ -7,7 +7,7 @@
 //! term. States past a bound are outside the scope (not explored further),
 //! never silently wrong.
 
-use replica::{ClientRequest, ClusterConfig, KvOp};
+use replica::{ClientRequest, ClusterConfig, KvOp, ReadMode};
 use std::fmt;
 use std::str::FromStr;
 
@@ -75,25 +75,36 @@ pub struct Scope {
     /// Crashes in all (each crashed node may restart from its disk); at
     /// most a minority is down at once.
     pub crashes: u32,
-    /// Firings of each periodic timer (heartbeat) per node and term.
+    /// Firings of periodic timers (heartbeats) in all, by any node. Each
+    /// heartbeat starts a new numbered round whose messages can be
+    /// delivered in any order with everything else: heartbeats are what
+    /// the state space grows fastest with.
     pub heartbeats: u32,
     /// Most entries in one AppendEntries.
     pub max_batch: usize,
+    /// How reads are made linearizable: ReadIndex (a heartbeat round
+    /// confirms leadership) or through the log (a read is an entry).
+    pub read_mode: ReadMode,
     /// Explore one state of each class of states equal up to renaming nodes.
     pub symmetry: bool,
 }
 
 impl Default for Scope {
+    /// The largest three-node scope that is exhausted in seconds: two
+    /// terms (so leaders are replaced), logs of one entry, no heartbeat
+    /// and no client (each multiplies the state space several times: see
+    /// the README's figures for larger scopes).
     fn default() -> Scope {
         Scope {
             nodes: 3,
             max_term: 2,
-            requests: 2,
-            max_log: 3,
+            requests: 0,
+            max_log: 1,
             network: NetworkKind::Unordered,
             crashes: 0,
-            heartbeats: 1,
+            heartbeats: 0,
             max_batch: 64,
+            read_mode: ReadMode::ReadIndex,
             symmetry: true,
         }
     }
@@ -141,6 +152,7 @@ impl Scope {
         ClusterConfig {
             cluster_size: self.nodes,
             max_entries_per_append: self.max_batch,
+            read_mode: self.read_mode,
             ..ClusterConfig::default()
         }
     }
@@ -173,7 +185,7 @@ impl fmt::Display for Scope {
         write!(
             f,
             "{} nodes, terms <= {}, {} requests, logs <= {}, {} network, {} crashes, \
-             {} heartbeats/term, batch {}, symmetry {}",
+             {} heartbeats, batch {}, {} reads, symmetry {}",
             self.nodes,
             self.max_term,
             self.requests,
@@ -182,6 +194,7 @@ impl fmt::Display for Scope {
             self.crashes,
             self.heartbeats,
             self.max_batch,
+            self.read_mode,
             if self.symmetry { "on" } else { "off" }
         )
     }

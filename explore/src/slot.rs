@@ -23,9 +23,6 @@ pub struct Slot<R: Explorable> {
     pub disk: R::Disk,
     /// Armed timers, one bit per timer slot.
     pub armed: u8,
-    /// Firings of periodic timers in the current term (the scope budgets
-    /// them).
-    pub beats: u8,
     /// The term it last reported (durable).
     pub term: u64,
     /// The role it last reported (`Follower` while crashed).
@@ -47,7 +44,6 @@ impl<R: Explorable> Slot<R> {
             replica: Some(replica),
             disk,
             armed: 0,
-            beats: 0,
             term,
             role: Role::Follower,
             log,
@@ -74,7 +70,6 @@ impl<R: Explorable> Slot<R> {
     pub fn crash(&mut self) {
         self.replica = None;
         self.armed = 0;
-        self.beats = 0;
         self.role = Role::Follower;
         self.commit = 0;
         self.applied = 0;
@@ -106,7 +101,6 @@ impl<R: Explorable> Slot<R> {
             replica: self.replica.as_ref().map(|replica| replica.relabel(rename)),
             disk: R::relabel_disk(&self.disk, rename),
             armed: self.armed,
-            beats: self.beats,
             term: self.term,
             role: self.role,
             log: self.log.clone(),
@@ -121,7 +115,7 @@ impl<R: Explorable> Slot<R> {
     /// Recomputes the cached hash; call after every change.
     pub fn seal(&mut self) {
         self.hash = hash_of(&(
-            (&self.replica, &self.disk, self.armed, self.beats),
+            (&self.replica, &self.disk, self.armed),
             (self.term, self.role, &self.log, self.commit, self.applied),
         ));
     }

@@ -33,6 +33,8 @@ pub struct Cluster<R: Explorable> {
     pub delivered: u128,
     /// Crashes so far.
     pub crashes: u8,
+    /// Periodic timer firings (heartbeats) so far, by any node.
+    pub beats: u8,
     /// Actions from the initial state on the path that first reached this
     /// state. Not part of the state's identity (neither hashed nor
     /// compared): it only lets properties report the shortest path.
@@ -48,6 +50,7 @@ impl<R: Explorable> Clone for Cluster<R> {
             answered: self.answered,
             delivered: self.delivered,
             crashes: self.crashes,
+            beats: self.beats,
             depth: self.depth,
         }
     }
@@ -63,6 +66,7 @@ impl<R: Explorable> Hash for Cluster<R> {
         state.write_u32(self.answered);
         state.write_u128(self.delivered);
         state.write_u8(self.crashes);
+        state.write_u8(self.beats);
     }
 }
 
@@ -71,8 +75,8 @@ impl<R: Explorable> PartialEq for Cluster<R> {
         self.slots == other.slots
             && self.network == other.network
             && self.ghost == other.ghost
-            && (self.answered, self.delivered, self.crashes)
-                == (other.answered, other.delivered, other.crashes)
+            && (self.answered, self.delivered, self.crashes, self.beats)
+                == (other.answered, other.delivered, other.crashes, other.beats)
     }
 }
 

@@ -37,10 +37,9 @@ impl<R: Explorable> ExploreModel<R> {
         next.depth = state.depth + 1;
         match action {
             Action::Fire { node, timer } => {
-                let slot = Arc::make_mut(&mut next.slots[node as usize]);
-                slot.armed &= !(1 << timer);
+                Arc::make_mut(&mut next.slots[node as usize]).armed &= !(1 << timer);
                 if R::is_periodic(timer) {
-                    slot.beats += 1;
+                    next.beats += 1;
                 }
                 self.step(&mut next, node, Input::Timer(timer), seen);
             }
@@ -141,7 +140,6 @@ impl<R: Explorable> ExploreModel<R> {
         out: &mut Actions<R::Message>,
         seen: Option<&mut Seen>,
     ) {
-        let term_before = state.slots[id as usize].term;
         let log_changed = self.record(state, id, out, seen);
         let duplicating = self.scope.network == NetworkKind::Duplicating;
         for (to, message) in out.messages.drain(..) {
@@ -172,9 +170,6 @@ impl<R: Explorable> ExploreModel<R> {
                     slot.armed &= !(1 << timer);
                 }
             }
-        }
-        if slot.term != term_before {
-            slot.beats = 0; // the budget is per term
         }
         slot.seal();
         if log_changed {

@@ -17,7 +17,8 @@
 //!
 //! The representative sorts nodes by a signature that renaming cannot
 //! change (role, term, whom it voted for as self/other/nobody, observed log,
-//! commit and applied indexes, timers, messages to and from it). Nodes with
+//! commit and applied indexes, timers, messages to and from it, requests
+//! delivered to it). Nodes with
 //! equal signatures keep their relative order: the representative is then
 //! not always the same for two renamings of a state, which only costs some
 //! reduction — every state explored is still a renaming of a reachable one.
@@ -51,8 +52,12 @@ impl<R: Explorable> ExploreModel<R> {
     }
 }
 
-/// Each node's signature: everything about it that renaming leaves alone.
-fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<u64> {
+/// Each node's signature: everything about it that renaming leaves alone,
+/// most stable first (term, role, log length, commit index...), so that a
+/// step moves a node past another — and forces a renaming — only when it
+/// overtakes it; the log's contents, the timers and the traffic only break
+/// ties.
+fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<Signature> {
     let mut traffic = vec![(0u32, 0u32); state.slots.len()];
     for item in state.network.items() {
         let copies = u32::from(item.copies);
@@ -72,25 +77,28 @@ fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<u64> {
                     Some(candidate) if candidate as usize == id => 1,
                     Some(_) => 2,
                 });
-            hash_of(&(
-                (
-                    vote,
-                    slot.role,
-                    slot.term,
-                    &slot.log,
-                    slot.commit,
-                    slot.applied,
-                ),
-                (
-                    slot.armed,
-                    slot.beats,
-                    traffic[id],
-                    requests_at(state.delivered, id),
-                ),
-            ))
+            let order = (
+                slot.is_up(),
+                slot.term,
+                slot.role,
+                slot.log.len(),
+                slot.commit,
+                slot.applied,
+            );
+            let ties = hash_of(&(
+                vote,
+                &slot.log,
+                slot.armed,
+                traffic[id],
+                requests_at(state.delivered, id),
+            ));
+            (order, ties)
         })
         .collect()
 }
+
+/// A node's signature: ordered facts, then a hash of the rest.
+type Signature = ((bool, u64, histories::Role, usize, u64, u64), u64);
 
 /// The requests delivered to node `id`, one bit each.
 fn requests_at(delivered: u128, id: usize) -> u16 {
@@ -122,6 +130,7 @@ pub fn relabeled<R: Explorable>(state: &Cluster<R>, rename: &[NodeId]) -> Cluste
         answered: state.answered,
         delivered: renamed_deliveries(state.delivered, rename),
         crashes: state.crashes,
+        beats: state.beats,
         depth: state.depth,
     }
 }

@@ -51,7 +51,7 @@ pub trait Explorable:
 
     /// True for a periodic timer whose every firing starts something new
     /// (a heartbeat round, numbered): left unbounded it makes the state
-    /// space infinite, so the scope budgets its firings per node and term.
+    /// space infinite, so the scope budgets its firings.
     fn is_periodic(timer: TimerSlot) -> bool {
         let _ = timer;
         false
