@@ -23,12 +23,7 @@
 //! mistake is [`Bug::ApplyUnstableEntries`]: applying the Ready's
 //! `entries` — new, unpersisted, uncommitted — as if they were committed.
 
-use replica::planted::{deserialize_bug, parse_bug, serialize_bug};
-use replica::PlantedBug;
 pub use replica::UnknownBug;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::fmt;
-use std::str::FromStr;
 
 /// One planted embedder bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -114,48 +109,7 @@ impl Bug {
     }
 }
 
-impl fmt::Display for Bug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl PlantedBug for Bug {
-    const SYSTEM: &'static str = "raft-rs adapter";
-    const ALL: &'static [Bug] = &Bug::ALL;
-
-    fn name(self) -> &'static str {
-        Bug::name(self)
-    }
-
-    fn description(self) -> &'static str {
-        Bug::description(self)
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl FromStr for Bug {
-    type Err = UnknownBug;
-
-    fn from_str(name: &str) -> Result<Bug, UnknownBug> {
-        parse_bug(name)
-    }
-}
-
-impl Serialize for Bug {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_bug(self, serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bug {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Bug, D::Error> {
-        deserialize_bug(deserializer)
-    }
-}
+replica::planted_bugs!(Bug, "raft-rs adapter");
 
 /// A set of planted bugs; empty by default. In JSON it is the list of
 /// names, in [`Bug::ALL`] order.

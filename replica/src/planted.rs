@@ -83,6 +83,63 @@ pub fn deserialize_bug<'de, B: PlantedBug, D: Deserializer<'de>>(
     parse_bug(&name).map_err(serde::de::Error::custom)
 }
 
+/// Implements [`PlantedBug`], `Display`, `FromStr` and serde (by name) for
+/// a fieldless bug enum that has an inherent `ALL` array in declaration
+/// order and inherent `name` and `description`: every system's bug enum
+/// needs the same delegations, written once here.
+#[macro_export]
+macro_rules! planted_bugs {
+    ($bug:ty, $system:expr) => {
+        impl $crate::PlantedBug for $bug {
+            const SYSTEM: &'static str = $system;
+            const ALL: &'static [$bug] = &<$bug>::ALL;
+
+            fn name(self) -> &'static str {
+                <$bug>::name(self)
+            }
+
+            fn description(self) -> &'static str {
+                <$bug>::description(self)
+            }
+
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        impl ::std::fmt::Display for $bug {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(<$bug>::name(*self))
+            }
+        }
+
+        impl ::std::str::FromStr for $bug {
+            type Err = $crate::UnknownBug;
+
+            fn from_str(name: &str) -> ::std::result::Result<$bug, $crate::UnknownBug> {
+                $crate::planted::parse_bug(name)
+            }
+        }
+
+        impl ::serde::Serialize for $bug {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::planted::serialize_bug(self, serializer)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $bug {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<$bug, D::Error> {
+                $crate::planted::deserialize_bug(deserializer)
+            }
+        }
+    };
+}
+
 /// A set of planted bugs of system `B`; empty by default. In JSON it is the
 /// list of names, in `B::ALL` order; on the command line a comma-separated
 /// list (or `none`).
