@@ -143,12 +143,7 @@ fn run_one(job: Job<'_>, position: u64, index: u64) -> Outcome {
         index,
         seed,
         validity: result.verdict.validity,
-        checks: result
-            .verdict
-            .failed_checks
-            .iter()
-            .map(|c| c.check.clone())
-            .collect(),
+        checks: result.verdict.failed_check_names(),
         ops: stats.ops_invoked,
         events: stats.events,
         simulated_ns: stats.simulated_ns,

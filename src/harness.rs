@@ -296,12 +296,7 @@ impl Campaign {
         Err(Failure::Trial(Box::new(TrialFailure {
             seed,
             validity: result.verdict.validity,
-            checks: result
-                .verdict
-                .failed_checks
-                .iter()
-                .map(|c| c.check.clone())
-                .collect(),
+            checks: result.verdict.failed_check_names(),
             reason: crate::explain::one_line_reason(&result.verdict).unwrap_or_default(),
             artifact: directory,
             replay,

@@ -192,6 +192,11 @@ pub struct TrialVerdict {
 }
 
 impl TrialVerdict {
+    /// The names of the checks that did not pass, in report order.
+    pub fn failed_check_names(&self) -> Vec<String> {
+        self.failed_checks.iter().map(|c| c.check.clone()).collect()
+    }
+
     /// Adds a failed check of its own kind (one the three reports do not
     /// cover, such as an exhausted event budget).
     pub fn fail(&mut self, check: &str, validity: Validity) {
