@@ -93,7 +93,9 @@ pub struct TrialArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub keys: u32,
     /// Fault kinds: a comma-separated list of partition, crash, pause,
-    /// skew, drop, duplicate, delay; or all, or none.
+    /// skew, drop, duplicate, delay, and the targeted strand-leader,
+    /// isolate-new-leader, crash-voter, pause-leader, delay-votes,
+    /// cut-catch-up; or all, or none.
     #[arg(long, default_value = "all", value_parser = parse_fault_kinds)]
     pub nemesis: FaultKinds,
     /// Use every enabled fault kind in every trial, instead of a random

@@ -9,16 +9,20 @@
 //!   [`Workload`] trait chooses what they do.
 //! - [`schedule`]: fault schedules as data, and their generation (with
 //!   swarm testing).
+//! - [`targeted`]: faults aimed at a moment of the protocol (the leader
+//!   right after a minority append, a voter right after its vote...).
 //! - [`seeds`]: one seed per trial, one independent stream per concern.
 //! - [`queue`]: the event queue, ordered by (time, sequence number).
 
 #![warn(missing_docs)]
 
+mod aim;
 pub mod client;
 pub mod network;
 pub mod queue;
 pub mod schedule;
 pub mod seeds;
+pub mod targeted;
 mod timers;
 pub mod world;
 
@@ -28,4 +32,5 @@ pub use schedule::{
     Fault, FaultKind, FaultKinds, FaultSchedule, FaultWindow, FieldError, NemesisConfig,
     PartitionShape, ScheduledFault, MAX_TRIAL_MS,
 };
+pub use targeted::Target;
 pub use world::{Delivery, Timeline, TrialOutput, World, WorldConfig, WorldStats};

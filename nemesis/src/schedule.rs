@@ -8,6 +8,7 @@
 //! at generation time and stored; only "isolate the leader" is resolved when
 //! it happens, because who leads is the run's business.
 
+use crate::targeted::Target;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use replica::NodeId;
@@ -33,11 +34,24 @@ pub enum FaultKind {
     Duplicate,
     /// Add large random delays, which reorders messages.
     Delay,
+    /// Targeted: crash or isolate the leader once its newest entry is on a
+    /// minority only (see [`Target::StrandLeader`]).
+    StrandLeader,
+    /// Targeted: cut off a new leader before its term's first entry commits.
+    IsolateNewLeader,
+    /// Targeted: crash a voter right after it granted its vote, restart it.
+    CrashVoter,
+    /// Targeted: pause the leader past the election timeout.
+    PauseLeader,
+    /// Targeted: delay vote replies past the candidate's next timeout.
+    DelayVotes,
+    /// Targeted: cut a lagging follower off mid catch-up.
+    CutCatchUp,
 }
 
 impl FaultKind {
     /// Every kind, in a stable order.
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 13] = [
         FaultKind::Partition,
         FaultKind::Crash,
         FaultKind::Pause,
@@ -45,6 +59,12 @@ impl FaultKind {
         FaultKind::Drop,
         FaultKind::Duplicate,
         FaultKind::Delay,
+        FaultKind::StrandLeader,
+        FaultKind::IsolateNewLeader,
+        FaultKind::CrashVoter,
+        FaultKind::PauseLeader,
+        FaultKind::DelayVotes,
+        FaultKind::CutCatchUp,
     ];
 
     /// The command-line name.
@@ -57,10 +77,22 @@ impl FaultKind {
             FaultKind::Drop => "drop",
             FaultKind::Duplicate => "duplicate",
             FaultKind::Delay => "delay",
+            FaultKind::StrandLeader => "strand-leader",
+            FaultKind::IsolateNewLeader => "isolate-new-leader",
+            FaultKind::CrashVoter => "crash-voter",
+            FaultKind::PauseLeader => "pause-leader",
+            FaultKind::DelayVotes => "delay-votes",
+            FaultKind::CutCatchUp => "cut-catch-up",
         }
     }
 
-    fn bit(self) -> u8 {
+    /// True for the kinds whose faults strike at a moment of the protocol
+    /// (see [`crate::targeted`]) rather than at a drawn time.
+    pub fn is_targeted(self) -> bool {
+        self >= FaultKind::StrandLeader
+    }
+
+    fn bit(self) -> u16 {
         1 << FaultKind::ALL.iter().position(|&k| k == self).unwrap_or(0)
     }
 }
@@ -91,7 +123,7 @@ impl FromStr for FaultKind {
 /// A set of fault kinds. Parses from `all`, `none` or a comma-separated
 /// list; serializes as the list of names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct FaultKinds(u8);
+pub struct FaultKinds(u16);
 
 impl FaultKinds {
     /// No faults at all.
@@ -281,6 +313,11 @@ pub enum Fault {
         /// Largest extra delay, in milliseconds.
         max_extra_ms: u64,
     },
+    /// Arm a targeted fault: the world strikes when its moment comes.
+    Aim(Target),
+    /// Disarm the targeted fault and undo what it did (restart, heal,
+    /// resume).
+    EndAim,
     /// The end of the fault period: heal the network, clear link faults and
     /// clock skew, resume paused nodes and restart crashed ones.
     HealAll,
@@ -344,6 +381,8 @@ impl fmt::Display for Fault {
             }
             Fault::Delay { max_extra_ms: 0 } => f.write_str("stop delaying messages"),
             Fault::Delay { max_extra_ms } => write!(f, "delay messages by up to +{max_extra_ms}ms"),
+            Fault::Aim(target) => write!(f, "aim: {target}"),
+            Fault::EndAim => f.write_str("end the aimed fault"),
             Fault::HealAll => f.write_str("heal all faults"),
         }
     }
@@ -391,6 +430,7 @@ impl fmt::Display for FaultSchedule {
 /// of a node already crashed).
 struct Occupancy {
     partition_until_ms: u64,
+    aim_until_ms: u64,
     link_until_ms: [u64; 3],
     process_until_ms: Vec<u64>,
     clock_until_ms: Vec<u64>,
@@ -424,6 +464,7 @@ impl FaultSchedule {
         let available: Vec<FaultKind> = kinds.iter().collect();
         let mut occupancy = Occupancy {
             partition_until_ms: 0,
+            aim_until_ms: 0,
             link_until_ms: [0; 3],
             process_until_ms: vec![0; cluster_size as usize],
             clock_until_ms: vec![0; cluster_size as usize],
@@ -586,7 +627,8 @@ fn validate_fault(fault: &Fault, cluster_size: u32) -> Result<(), FieldError> {
                 format!("{max_extra_ms} ms is more than the {MAX_EXTRA_DELAY_MS} ms allowed"),
             ))
         }
-        Fault::Delay { .. } | Fault::HealPartition | Fault::HealAll => Ok(()),
+        Fault::Aim(target) => target.validate(cluster_size),
+        Fault::Delay { .. } | Fault::HealPartition | Fault::EndAim | Fault::HealAll => Ok(()),
     }
 }
 
@@ -699,6 +741,20 @@ fn draw_fault(
         *until = end_ms;
         true
     };
+    if let Some(target) = Target::draw(kind, cluster_size, rng) {
+        // One aimed fault at a time; one that partitions also takes the
+        // partition slot, so that no scheduled heal undoes it early.
+        if occupancy.aim_until_ms > start_ms
+            || (target.partitions() && occupancy.partition_until_ms > start_ms)
+        {
+            return None;
+        }
+        occupancy.aim_until_ms = end_ms;
+        if target.partitions() {
+            occupancy.partition_until_ms = end_ms;
+        }
+        return Some((Fault::Aim(target), Fault::EndAim));
+    }
     match kind {
         FaultKind::Partition => {
             if !claim(&mut occupancy.partition_until_ms) {
@@ -761,6 +817,8 @@ fn draw_fault(
                 Fault::Delay { max_extra_ms: 0 },
             ))
         }
+        // Targeted kinds were drawn as targets above.
+        _ => None,
     }
 }
 
@@ -830,7 +888,8 @@ mod tests {
                     Fault::Drop { .. } => FaultKind::Drop,
                     Fault::Duplicate { .. } => FaultKind::Duplicate,
                     Fault::Delay { .. } => FaultKind::Delay,
-                    Fault::HealAll => continue,
+                    Fault::Aim(ref target) => target.kind(),
+                    Fault::HealAll | Fault::EndAim => continue,
                 };
                 assert!(
                     schedule.kinds.contains(kind),
@@ -867,7 +926,7 @@ mod tests {
     #[test]
     fn swarm_mode_draws_varied_subsets_and_plain_mode_uses_all() {
         let swarm = NemesisConfig::default();
-        let subsets: std::collections::BTreeSet<u8> = (0..100)
+        let subsets: std::collections::BTreeSet<u16> = (0..100)
             .map(|seed| {
                 FaultSchedule::generate(&swarm, 5, WINDOW, &mut seeded(seed))
                     .kinds

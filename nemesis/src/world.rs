@@ -14,6 +14,7 @@
 //! and records what it observes in the cluster trace. Clients live here
 //! too (see [`crate::client`]).
 
+use crate::aim::Aimed;
 use crate::client::{Client, ClientConfig, Workload};
 use crate::network::{Fate, Network, NetworkConfig};
 use crate::queue::EventQueue;
@@ -165,6 +166,8 @@ pub(crate) enum Event<M> {
     },
     /// The schedule's fault number `index` happens.
     Fault { index: usize },
+    /// A node an aimed fault crashed comes back.
+    Revive { node: NodeId },
 }
 
 impl<M> Event<M> {
@@ -249,6 +252,8 @@ pub struct World<W: Workload, R: Replica> {
     pub(crate) trace: Trace,
     pub(crate) stats: WorldStats,
     pub(crate) delivery_log: Option<Vec<Delivery>>,
+    /// The armed targeted fault, if any.
+    pub(crate) aim: Option<Aimed>,
 }
 
 const NS_PER_US: u64 = 1_000;
@@ -299,6 +304,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             },
             stats: WorldStats::default(),
             delivery_log: None,
+            aim: None,
         };
         for index in 0..world.schedule.faults.len() {
             let at_ns = world.schedule.faults[index].at_ms * NS_PER_MS;
@@ -411,6 +417,7 @@ impl<W: Workload, R: Replica> World<W, R> {
                 let fault = self.schedule.faults[index].fault.clone();
                 self.inject(&fault);
             }
+            Event::Revive { node } => self.revive(node),
         }
     }
 
@@ -471,10 +478,25 @@ impl<W: Workload, R: Replica> World<W, R> {
     /// Records, sends, replies and arms timers, in that order. The step
     /// that asked for them has returned, so its writes are on its disk:
     /// nothing leaves a node before its disk holds what it depends on.
+    /// An armed targeted fault reads the observations and may strike
+    /// between the write and the send (a crash there loses the messages).
     fn carry_out(&mut self, id: NodeId) {
         let mut actions = std::mem::take(&mut self.actions);
+        let mut strike = None;
         for observation in actions.observations.drain(..) {
+            if strike.is_none() && self.aim.is_some() {
+                strike = self.watch(id, &observation);
+            }
             self.record_observation(id, observation);
+        }
+        if let Some(strike) = strike {
+            if self.strike(id, strike) {
+                actions.messages.clear();
+                actions.replies.clear();
+                actions.timers.clear();
+                self.actions = actions;
+                return;
+            }
         }
         for (to, message) in actions.messages.drain(..) {
             self.send(id, to, message);
@@ -486,6 +508,9 @@ impl<W: Workload, R: Replica> World<W, R> {
             self.set_timer(id, timer, after_us);
         }
         self.actions = actions;
+        if let Some(strike) = strike {
+            self.strike_after_sending(strike);
+        }
     }
 
     fn set_timer(&mut self, node: NodeId, timer: TimerSlot, after_us: Option<u64>) {
@@ -513,14 +538,18 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.stats.messages_sent += 1;
         match self.network.fate(from, to, &mut self.network_rng) {
             Fate::Lost => self.stats.messages_lost += 1,
-            Fate::Delivered { delay_us } => self.put_on_wire(from, to, message, delay_us),
+            Fate::Delivered { delay_us } => {
+                let delay_us = delay_us + self.aimed_delay_us(to);
+                self.put_on_wire(from, to, message, delay_us);
+            }
             Fate::Duplicated {
                 first_us,
                 second_us,
             } => {
                 self.stats.messages_duplicated += 1;
-                self.put_on_wire(from, to, message.clone(), first_us);
-                self.put_on_wire(from, to, message, second_us);
+                let aimed_us = self.aimed_delay_us(to);
+                self.put_on_wire(from, to, message.clone(), first_us + aimed_us);
+                self.put_on_wire(from, to, message, second_us + aimed_us);
             }
         }
     }
@@ -593,6 +622,8 @@ impl<W: Workload, R: Replica> World<W, R> {
             Fault::Drop { permille } => self.network.set_drop(*permille),
             Fault::Duplicate { permille } => self.network.set_duplicate(*permille),
             Fault::Delay { max_extra_ms } => self.network.set_extra_delay(max_extra_ms * 1_000),
+            Fault::Aim(target) => self.arm(target),
+            Fault::EndAim => self.disarm(),
             Fault::HealAll => self.heal_all(),
         }
     }
@@ -608,7 +639,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             .map(|(id, _)| id)
     }
 
-    fn crash(&mut self, id: NodeId) {
+    pub(crate) fn crash(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
         if slot.node.take().is_none() {
             return;
@@ -622,7 +653,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.trace.record(self.now_ns, id, TraceKind::Crashed);
     }
 
-    fn restart(&mut self, id: NodeId) {
+    pub(crate) fn restart(&mut self, id: NodeId) {
         if self.nodes[id as usize].node.is_some() {
             return;
         }
@@ -630,7 +661,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.boot(id, incarnation);
     }
 
-    fn pause(&mut self, id: NodeId) {
+    pub(crate) fn pause(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
         if slot.node.is_none() || slot.paused {
             return;
@@ -641,7 +672,7 @@ impl<W: Workload, R: Replica> World<W, R> {
 
     /// Thaws a node: everything that reached it while frozen is handed to
     /// it now, in arrival order, overdue timers included.
-    fn resume(&mut self, id: NodeId) {
+    pub(crate) fn resume(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
         if !slot.paused {
             return;
@@ -655,6 +686,7 @@ impl<W: Workload, R: Replica> World<W, R> {
     }
 
     fn heal_all(&mut self) {
+        self.aim = None;
         self.network.heal_partition();
         self.network.clear_link_faults();
         for id in 0..self.config.cluster.cluster_size {
@@ -769,6 +801,8 @@ fn fault_function(fault: &Fault) -> &'static str {
         Fault::Drop { .. } => "drop",
         Fault::Duplicate { .. } => "duplicate",
         Fault::Delay { .. } => "delay",
+        Fault::Aim(_) => "aim",
+        Fault::EndAim => "end-aim",
         Fault::HealAll => "heal-all",
     }
 }

@@ -148,10 +148,11 @@ fn drop_faults(spec: &TrialSpec) -> Vec<TrialSpec> {
 }
 
 /// The fault that ends the window `start` opened, if any: a partition's
-/// heal, a crash's restart, a pause's resume.
+/// heal, a crash's restart, a pause's resume, an aimed fault's end.
 fn window_end(faults: &[ScheduledFault], start: usize) -> Option<usize> {
     let ends = |fault: &Fault| match (&faults[start].fault, fault) {
         (Fault::Partition(_), Fault::HealPartition) => true,
+        (Fault::Aim(_), Fault::EndAim) => true,
         (Fault::Crash { node }, Fault::Restart { node: other })
         | (Fault::Pause { node }, Fault::Resume { node: other }) => node == other,
         _ => false,
