@@ -12,7 +12,9 @@ use crate::world::{Event, World};
 use histories::{Function, OpType, Process, TraceKind, Value};
 use replica::{NodeId, Replica, Role};
 
-/// The armed targeted fault of a world.
+/// One armed targeted fault of a world. Several of different kinds may be
+/// armed at once, so that one strike can follow another (the Figure 8
+/// history needs a stranded leader, then a stranded successor).
 #[derive(Clone, Debug)]
 pub(crate) struct Aimed {
     pub target: Target,
@@ -47,25 +49,30 @@ pub(crate) enum Strike {
 }
 
 impl<W: Workload, R: Replica> World<W, R> {
-    /// Arms `target` (a [`crate::Fault::Aim`]); a pause of the leader
-    /// strikes at once if there is a leader.
+    /// Arms `target` (a [`crate::Fault::Aim`]), in place of an armed
+    /// target of its kind; a pause of the leader strikes at once if there
+    /// is a leader.
     pub(crate) fn arm(&mut self, target: &Target) {
-        self.aim = Some(Aimed {
+        self.disarm(target);
+        self.aims.push(Aimed {
             target: target.clone(),
             undo: None,
             watched: None,
         });
         if *target == Target::PauseLeader {
             if let Some(leader) = self.current_leader() {
-                self.pause_aimed(leader);
+                self.pause_aimed(self.aims.len() - 1, leader);
             }
         }
     }
 
-    /// Disarms the aimed fault and undoes what it did.
-    pub(crate) fn disarm(&mut self) {
-        let Some(aimed) = self.aim.take() else { return };
-        match aimed.undo {
+    /// Disarms the armed target of `target`'s kind and undoes what it did.
+    pub(crate) fn disarm(&mut self, target: &Target) {
+        let kind = target.kind();
+        let Some(i) = self.aims.iter().position(|a| a.target.kind() == kind) else {
+            return;
+        };
+        match self.aims.remove(i).undo {
             Some(Undo::Restart(node)) => self.revive(node),
             Some(Undo::Heal) => self.network.heal_partition(),
             Some(Undo::Resume(node)) => self.resume(node),
@@ -73,55 +80,58 @@ impl<W: Workload, R: Replica> World<W, R> {
         }
     }
 
-    /// Reads one observation of node `id` against the armed target.
-    pub(crate) fn watch(&mut self, id: NodeId, observation: &TraceKind) -> Option<Strike> {
-        let aimed = self.aim.as_ref().filter(|aimed| aimed.undo.is_none())?;
-        match (aimed.target.clone(), observation) {
-            (
-                Target::StrandLeader { holders, isolate },
-                TraceKind::LogAppended { index, term, .. },
-            ) => {
-                let leader = self.watch_entry(id, *index, *term)?;
+    /// Reads one observation of node `id` against the armed targets: the
+    /// first that strikes, with its place among them.
+    pub(crate) fn watch(&mut self, id: NodeId, seen: &TraceKind) -> Option<(usize, Strike)> {
+        for i in 0..self.aims.len() {
+            if self.aims[i].undo.is_none() {
+                if let Some(strike) = self.watch_one(i, id, seen) {
+                    return Some((i, strike));
+                }
+            }
+        }
+        None
+    }
+
+    fn watch_one(&mut self, i: usize, id: NodeId, seen: &TraceKind) -> Option<Strike> {
+        let became_leader = matches!(
+            seen,
+            TraceKind::RoleChanged {
+                role: Role::Leader,
+                ..
+            }
+        );
+        match self.aims[i].target.clone() {
+            Target::StrandLeader {
+                holders,
+                isolate,
+                at_commit,
+            } => {
+                let leader = self.watch_entry(i, id, seen, at_commit)?;
+                let on = self.aims[i].watched?.3;
                 let strike = match isolate {
                     true => Strike::Isolate(leader),
                     false => Strike::CrashNow(leader),
                 };
-                (self.aim.as_ref()?.watched?.3 == holders).then_some(strike)
+                (on == holders || (at_commit && on <= holders)).then_some(strike)
             }
-            (
-                Target::IsolateNewLeader,
-                TraceKind::RoleChanged {
-                    role: Role::Leader, ..
-                },
-            ) => Some(Strike::Isolate(id)),
-            (Target::CrashVoter { restart_after_ms }, TraceKind::VoteGranted { .. }) => {
+            Target::IsolateNewLeader if became_leader => Some(Strike::Isolate(id)),
+            Target::CrashVoter { restart_after_ms }
+                if matches!(seen, TraceKind::VoteGranted { .. }) =>
+            {
                 Some(Strike::CrashAfterSending {
                     node: id,
                     restart_after_ms,
                 })
             }
-            (
-                Target::PauseLeader,
-                TraceKind::RoleChanged {
-                    role: Role::Leader, ..
-                },
-            ) => {
-                self.pause_aimed(id);
+            Target::PauseLeader if became_leader => {
+                self.pause_aimed(i, id);
                 None
             }
-            (Target::CutCatchUp { behind }, TraceKind::LogAppended { .. }) => {
+            Target::CutCatchUp { behind } if matches!(seen, TraceKind::LogAppended { .. }) => {
                 let leader = self.current_leader().filter(|&leader| leader != id)?;
-                let leader_last = self.nodes[leader as usize]
-                    .node
-                    .as_ref()?
-                    .status()
-                    .last_log_index;
-                let own_last = self.nodes[id as usize]
-                    .node
-                    .as_ref()?
-                    .status()
-                    .last_log_index;
-                (own_last + behind <= leader_last).then_some(Strike::Isolate(id))
+                let last = |node: NodeId| Some(self.node(node)?.status().last_log_index);
+                (last(id)? + behind <= last(leader)?).then_some(Strike::Isolate(id))
             }
             _ => None,
         }
@@ -129,25 +139,42 @@ impl<W: Workload, R: Replica> World<W, R> {
 
     /// Follows the newest entry of a leader's own term: a leader's append
     /// starts the count, other nodes' appends of the same entry add to it.
-    /// Returns the leader whose entry is watched.
-    fn watch_entry(&mut self, id: NodeId, index: u64, term: u64) -> Option<NodeId> {
-        let status = self.nodes[id as usize].node.as_ref()?.status();
-        let aimed = self.aim.as_mut()?;
-        if status.role == Role::Leader && status.term == term {
-            aimed.watched = Some((id, index, term, 1));
-        } else {
-            let watched = aimed.watched.as_mut()?;
-            if (watched.1, watched.2) != (index, term) || watched.0 == id {
-                return None;
+    /// Returns the leader whose entry is watched when the observation is
+    /// the moment to judge: an append, or (`at_commit`) the leader's
+    /// commit index moving while that entry may still be on a minority.
+    fn watch_entry(
+        &mut self,
+        i: usize,
+        id: NodeId,
+        seen: &TraceKind,
+        at_commit: bool,
+    ) -> Option<NodeId> {
+        let status = self.node(id)?.status();
+        let watched = &mut self.aims[i].watched;
+        match *seen {
+            TraceKind::LogAppended { index, term, .. } => {
+                if status.role == Role::Leader && status.term == term {
+                    *watched = Some((id, index, term, 1));
+                } else {
+                    let entry = watched.as_mut()?;
+                    if (entry.1, entry.2) != (index, term) || entry.0 == id {
+                        return None;
+                    }
+                    entry.3 += 1;
+                }
+                let leader = watched.map(|(leader, ..)| leader);
+                leader.filter(|_| !at_commit)
             }
-            watched.3 += 1;
+            TraceKind::CommitAdvanced { .. } if at_commit => watched
+                .map(|(leader, ..)| leader)
+                .filter(|&leader| leader == id),
+            _ => None,
         }
-        aimed.watched.map(|(leader, ..)| leader)
     }
 
     /// Carries out a strike; returns true when node `id`, whose step is
     /// being carried out, is gone and must send nothing more.
-    pub(crate) fn strike(&mut self, id: NodeId, strike: Strike) -> bool {
+    pub(crate) fn strike(&mut self, id: NodeId, i: usize, strike: Strike) -> bool {
         let undo = match strike {
             Strike::CrashNow(node) => {
                 self.record_aim(format!("aimed: crash n{node}"), "kill");
@@ -163,9 +190,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             }
             Strike::CrashAfterSending { .. } => Undo::Spent,
         };
-        if let Some(aimed) = self.aim.as_mut() {
-            aimed.undo = Some(undo);
-        }
+        self.aims[i].undo = Some(undo);
         matches!(strike, Strike::CrashNow(node) if node == id)
     }
 
@@ -191,23 +216,19 @@ impl<W: Workload, R: Replica> World<W, R> {
         }
     }
 
-    fn pause_aimed(&mut self, node: NodeId) {
+    fn pause_aimed(&mut self, i: usize, node: NodeId) {
         self.record_aim(format!("aimed: pause n{node}"), "pause");
         self.pause(node);
-        if let Some(aimed) = self.aim.as_mut() {
-            aimed.undo = Some(Undo::Resume(node));
-        }
+        self.aims[i].undo = Some(Undo::Resume(node));
     }
 
     /// The extra delay of a message to `to` while votes are delayed.
     pub(crate) fn aimed_delay_us(&self, to: NodeId) -> u64 {
-        let Some(Aimed {
-            target: Target::DelayVotes { extra_ms },
-            ..
-        }) = self.aim
-        else {
-            return 0;
-        };
+        let delay = self.aims.iter().find_map(|aimed| match aimed.target {
+            Target::DelayVotes { extra_ms } => Some(extra_ms),
+            _ => None,
+        });
+        let Some(extra_ms) = delay else { return 0 };
         let candidate = self.nodes[to as usize]
             .node
             .as_ref()

@@ -315,9 +315,9 @@ pub enum Fault {
     },
     /// Arm a targeted fault: the world strikes when its moment comes.
     Aim(Target),
-    /// Disarm the targeted fault and undo what it did (restart, heal,
-    /// resume).
-    EndAim,
+    /// Disarm the armed targeted fault of this target's kind and undo
+    /// what it did (restart, heal, resume).
+    EndAim(Target),
     /// The end of the fault period: heal the network, clear link faults and
     /// clock skew, resume paused nodes and restart crashed ones.
     HealAll,
@@ -382,7 +382,7 @@ impl fmt::Display for Fault {
             Fault::Delay { max_extra_ms: 0 } => f.write_str("stop delaying messages"),
             Fault::Delay { max_extra_ms } => write!(f, "delay messages by up to +{max_extra_ms}ms"),
             Fault::Aim(target) => write!(f, "aim: {target}"),
-            Fault::EndAim => f.write_str("end the aimed fault"),
+            Fault::EndAim(target) => write!(f, "end aim: {target}"),
             Fault::HealAll => f.write_str("heal all faults"),
         }
     }
@@ -430,7 +430,7 @@ impl fmt::Display for FaultSchedule {
 /// of a node already crashed).
 struct Occupancy {
     partition_until_ms: u64,
-    aim_until_ms: u64,
+    aim_until_ms: [u64; 6],
     link_until_ms: [u64; 3],
     process_until_ms: Vec<u64>,
     clock_until_ms: Vec<u64>,
@@ -464,7 +464,7 @@ impl FaultSchedule {
         let available: Vec<FaultKind> = kinds.iter().collect();
         let mut occupancy = Occupancy {
             partition_until_ms: 0,
-            aim_until_ms: 0,
+            aim_until_ms: [0; 6],
             link_until_ms: [0; 3],
             process_until_ms: vec![0; cluster_size as usize],
             clock_until_ms: vec![0; cluster_size as usize],
@@ -627,8 +627,8 @@ fn validate_fault(fault: &Fault, cluster_size: u32) -> Result<(), FieldError> {
                 format!("{max_extra_ms} ms is more than the {MAX_EXTRA_DELAY_MS} ms allowed"),
             ))
         }
-        Fault::Aim(target) => target.validate(cluster_size),
-        Fault::Delay { .. } | Fault::HealPartition | Fault::EndAim | Fault::HealAll => Ok(()),
+        Fault::Aim(target) | Fault::EndAim(target) => target.validate(cluster_size),
+        Fault::Delay { .. } | Fault::HealPartition | Fault::HealAll => Ok(()),
     }
 }
 
@@ -742,18 +742,20 @@ fn draw_fault(
         true
     };
     if let Some(target) = Target::draw(kind, cluster_size, rng) {
-        // One aimed fault at a time; one that partitions also takes the
-        // partition slot, so that no scheduled heal undoes it early.
-        if occupancy.aim_until_ms > start_ms
+        // One aimed fault of each kind at a time; one that partitions
+        // also takes the partition slot, so that no scheduled heal (nor
+        // another aimed isolation) undoes it early.
+        let slot = kind as usize - FaultKind::StrandLeader as usize;
+        if occupancy.aim_until_ms[slot] > start_ms
             || (target.partitions() && occupancy.partition_until_ms > start_ms)
         {
             return None;
         }
-        occupancy.aim_until_ms = end_ms;
+        occupancy.aim_until_ms[slot] = end_ms;
         if target.partitions() {
             occupancy.partition_until_ms = end_ms;
         }
-        return Some((Fault::Aim(target), Fault::EndAim));
+        return Some((Fault::Aim(target.clone()), Fault::EndAim(target)));
     }
     match kind {
         FaultKind::Partition => {
@@ -889,7 +891,7 @@ mod tests {
                     Fault::Duplicate { .. } => FaultKind::Duplicate,
                     Fault::Delay { .. } => FaultKind::Delay,
                     Fault::Aim(ref target) => target.kind(),
-                    Fault::HealAll | Fault::EndAim => continue,
+                    Fault::HealAll | Fault::EndAim(_) => continue,
                 };
                 assert!(
                     schedule.kinds.contains(kind),

@@ -27,11 +27,19 @@ pub enum Target {
     /// `isolate`. The entry is then on a minority only: the next leader may
     /// or may not have it (§5.4.2, Figure 8 (a)–(b)). Undone at the window's
     /// end (restart, or heal).
+    ///
+    /// With `at_commit`, it strikes instead when the leader's commit index
+    /// moves while its newest entry is on at most `holders` nodes: the
+    /// leader has just told the cluster something is committed, and what it
+    /// appended since is on a minority (Figure 8 (c)–(d)).
     StrandLeader {
         /// Nodes holding the entry when the fault strikes.
         holders: u32,
         /// Isolate instead of crash.
         isolate: bool,
+        /// Strike at the leader's next commit, not at an append.
+        #[serde(default)]
+        at_commit: bool,
     },
     /// The moment a node becomes leader, cut it off from all others, before
     /// the first entry of its term can commit (§5.4.2, §8: its commitIndex
@@ -99,6 +107,7 @@ impl Target {
             FaultKind::StrandLeader => Target::StrandLeader {
                 holders: rng.gen_range(1..=minority),
                 isolate: rng.gen_bool(0.5),
+                at_commit: rng.gen_bool(0.5),
             },
             FaultKind::IsolateNewLeader => Target::IsolateNewLeader,
             FaultKind::CrashVoter => Target::CrashVoter {
@@ -146,10 +155,20 @@ impl Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::StrandLeader { holders, isolate } => write!(
+            Target::StrandLeader {
+                holders,
+                isolate,
+                at_commit,
+            } => write!(
                 f,
-                "{} the leader once its newest entry is on {holders} node{}",
+                "{} the leader {} its newest entry is on {}{holders} node{}",
                 if *isolate { "isolate" } else { "crash" },
+                if *at_commit {
+                    "at a commit while"
+                } else {
+                    "once"
+                },
+                if *at_commit { "at most " } else { "" },
                 if *holders == 1 { "" } else { "s" }
             ),
             Target::IsolateNewLeader => f.write_str("isolate the next new leader"),
@@ -201,6 +220,7 @@ mod tests {
                 Target::StrandLeader {
                     holders: 0,
                     isolate: false,
+                    at_commit: false,
                 },
                 "holders",
             ),
@@ -208,6 +228,7 @@ mod tests {
                 Target::StrandLeader {
                     holders: 6,
                     isolate: true,
+                    at_commit: true,
                 },
                 "holders",
             ),

@@ -252,8 +252,8 @@ pub struct World<W: Workload, R: Replica> {
     pub(crate) trace: Trace,
     pub(crate) stats: WorldStats,
     pub(crate) delivery_log: Option<Vec<Delivery>>,
-    /// The armed targeted fault, if any.
-    pub(crate) aim: Option<Aimed>,
+    /// The armed targeted faults, at most one of each kind.
+    pub(crate) aims: Vec<Aimed>,
 }
 
 const NS_PER_US: u64 = 1_000;
@@ -304,7 +304,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             },
             stats: WorldStats::default(),
             delivery_log: None,
-            aim: None,
+            aims: Vec::new(),
         };
         for index in 0..world.schedule.faults.len() {
             let at_ns = world.schedule.faults[index].at_ms * NS_PER_MS;
@@ -484,13 +484,13 @@ impl<W: Workload, R: Replica> World<W, R> {
         let mut actions = std::mem::take(&mut self.actions);
         let mut strike = None;
         for observation in actions.observations.drain(..) {
-            if strike.is_none() && self.aim.is_some() {
+            if strike.is_none() && !self.aims.is_empty() {
                 strike = self.watch(id, &observation);
             }
             self.record_observation(id, observation);
         }
-        if let Some(strike) = strike {
-            if self.strike(id, strike) {
+        if let Some((aim, strike)) = strike {
+            if self.strike(id, aim, strike) {
                 actions.messages.clear();
                 actions.replies.clear();
                 actions.timers.clear();
@@ -508,7 +508,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             self.set_timer(id, timer, after_us);
         }
         self.actions = actions;
-        if let Some(strike) = strike {
+        if let Some((_, strike)) = strike {
             self.strike_after_sending(strike);
         }
     }
@@ -623,7 +623,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             Fault::Duplicate { permille } => self.network.set_duplicate(*permille),
             Fault::Delay { max_extra_ms } => self.network.set_extra_delay(max_extra_ms * 1_000),
             Fault::Aim(target) => self.arm(target),
-            Fault::EndAim => self.disarm(),
+            Fault::EndAim(target) => self.disarm(target),
             Fault::HealAll => self.heal_all(),
         }
     }
@@ -686,7 +686,7 @@ impl<W: Workload, R: Replica> World<W, R> {
     }
 
     fn heal_all(&mut self) {
-        self.aim = None;
+        self.aims.clear();
         self.network.heal_partition();
         self.network.clear_link_faults();
         for id in 0..self.config.cluster.cluster_size {
@@ -802,7 +802,7 @@ fn fault_function(fault: &Fault) -> &'static str {
         Fault::Duplicate { .. } => "duplicate",
         Fault::Delay { .. } => "delay",
         Fault::Aim(_) => "aim",
-        Fault::EndAim => "end-aim",
+        Fault::EndAim(_) => "end-aim",
         Fault::HealAll => "heal-all",
     }
 }

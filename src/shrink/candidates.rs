@@ -152,7 +152,7 @@ fn drop_faults(spec: &TrialSpec) -> Vec<TrialSpec> {
 fn window_end(faults: &[ScheduledFault], start: usize) -> Option<usize> {
     let ends = |fault: &Fault| match (&faults[start].fault, fault) {
         (Fault::Partition(_), Fault::HealPartition) => true,
-        (Fault::Aim(_), Fault::EndAim) => true,
+        (Fault::Aim(aimed), Fault::EndAim(ended)) => aimed.kind() == ended.kind(),
         (Fault::Crash { node }, Fault::Restart { node: other })
         | (Fault::Pause { node }, Fault::Resume { node: other }) => node == other,
         _ => false,
