@@ -1,6 +1,7 @@
 //! The command line: flags, their defaults, and how they become
 //! configurations. Each subcommand's work lives in [`crate::commands`].
 
+use crate::config_swarm::ConfigSwarm;
 use crate::report::Shard;
 use crate::system::{SystemConfig, SystemName};
 use crate::trial::{CheckerConfig, TrialConfig};
@@ -80,18 +81,21 @@ pub struct TrialArgs {
     #[arg(long, default_value = "raft-core", value_parser = parse_system)]
     pub system: SystemName,
     /// Nodes in the cluster, 1 to 9 (even sizes and 1 work too: every
-    /// partition shape and fault is defined for any size).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=9))]
-    pub nodes: u32,
-    /// Concurrent clients, 1 to 1024.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub clients: u32,
+    /// partition shape and fault is defined for any size). Default: swarm
+    /// mode draws 3, 4, 5 or 7 per trial; 5 with --no-swarm.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub nodes: Option<u32>,
+    /// Concurrent clients, 1 to 1024. Default: swarm mode draws 1 to 8 per
+    /// trial; 5 with --no-swarm.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub clients: Option<u32>,
     /// Most client operations per trial (0: as many as fit in the trial).
     #[arg(long, default_value_t = 500)]
     pub ops: u64,
-    /// Number of keys the clients use, 1 to 100000.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub keys: u32,
+    /// Number of keys the clients use, 1 to 100000. Default: swarm mode
+    /// draws 1, 2, 4 or 8 per trial; 4 with --no-swarm.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub keys: Option<u32>,
     /// Fault kinds: a comma-separated list of partition, crash, pause,
     /// skew, drop, duplicate, delay, and the targeted strand-leader,
     /// isolate-new-leader, crash-voter, pause-leader, delay-votes,
@@ -99,9 +103,15 @@ pub struct TrialArgs {
     #[arg(long, default_value = "all", value_parser = parse_fault_kinds)]
     pub nemesis: FaultKinds,
     /// Use every enabled fault kind in every trial, instead of a random
-    /// subset per trial (swarm testing).
+    /// subset per trial (swarm testing), and the default of every setting
+    /// not given, instead of drawing cluster size, clients, keys, read
+    /// mode, batch size and election timing per trial.
     #[arg(long)]
     pub no_swarm: bool,
+    /// Keep the election timeout (150-300 ms) and heartbeat (50 ms) of
+    /// the Raft paper in every trial, even in swarm mode.
+    #[arg(long)]
+    pub paper_timing: bool,
     /// raft-rs only: pre-vote on or off (default: swarm mode draws it per
     /// trial; off with --no-swarm).
     #[arg(long, value_name = "on|off", value_parser = parse_switch)]
@@ -115,15 +125,16 @@ pub struct TrialArgs {
     #[arg(long = "bug", value_name = "NAME")]
     pub bugs: Vec<String>,
     /// How reads are made linearizable: read-index, log, or lease (where
-    /// the system has lease reads).
-    #[arg(long, default_value = "read-index", value_parser = parse_read_mode)]
-    pub read_mode: ReadMode,
+    /// the system has lease reads). Default: swarm mode draws read-index
+    /// or log per trial; read-index with --no-swarm.
+    #[arg(long, value_parser = parse_read_mode)]
+    pub read_mode: Option<ReadMode>,
     /// Most log entries in one AppendEntries (smaller batches make a
     /// lagging follower catch up over more rounds, which exposes the
-    /// commit bugs that a whole-suffix batch hides).
-    #[arg(long, default_value_t = ClusterConfig::default().max_entries_per_append,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-    pub max_batch: usize,
+    /// commit bugs that a whole-suffix batch hides). Default: swarm mode
+    /// draws 1, 2, 4 or 64 per trial; 64 with --no-swarm.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_batch: Option<usize>,
     /// Most memo entries the linearizability search of one trial may keep
     /// before its verdict becomes unknown (about 90 bytes each).
     #[arg(long, default_value_t = crate::trial::CheckerConfig::default().max_states,
@@ -142,15 +153,18 @@ pub struct TrialArgs {
 impl TrialArgs {
     /// The trial configuration these flags describe.
     pub fn config(&self) -> Result<TrialConfig, String> {
+        let defaults = TrialConfig::default();
         let mut world = WorldConfig {
             cluster: ClusterConfig {
-                cluster_size: self.nodes,
-                read_mode: self.read_mode,
-                max_entries_per_append: self.max_batch,
+                cluster_size: self.nodes.unwrap_or(defaults.world.cluster.cluster_size),
+                read_mode: self.read_mode.unwrap_or_default(),
+                max_entries_per_append: self
+                    .max_batch
+                    .unwrap_or(defaults.world.cluster.max_entries_per_append),
                 ..ClusterConfig::default()
             },
             clients: ClientConfig {
-                count: self.clients,
+                count: self.clients.unwrap_or(defaults.world.clients.count),
                 ..ClientConfig::default()
             },
             ..WorldConfig::default()
@@ -165,7 +179,7 @@ impl TrialArgs {
                 ..NemesisConfig::default()
             },
             workload: WorkloadConfig {
-                key_count: self.keys,
+                key_count: self.keys.unwrap_or(defaults.workload.key_count),
                 ops_limit: self.ops,
                 ..WorkloadConfig::default()
             },
@@ -174,6 +188,7 @@ impl TrialArgs {
                 infer_orders: !self.search_only,
                 ..CheckerConfig::default()
             },
+            vary: self.vary(),
         };
         crate::artifact::validate_config(&config).map_err(|err| err.to_string())?;
         Ok(config)
@@ -181,6 +196,21 @@ impl TrialArgs {
 }
 
 impl TrialArgs {
+    /// The settings swarm mode draws per trial: those the flags left free.
+    fn vary(&self) -> ConfigSwarm {
+        if self.no_swarm {
+            return ConfigSwarm::default();
+        }
+        ConfigSwarm {
+            cluster_size: self.nodes.is_none(),
+            timing: !self.paper_timing,
+            batch: self.max_batch.is_none(),
+            read_mode: self.read_mode.is_none(),
+            clients: self.clients.is_none(),
+            keys: self.keys.is_none(),
+        }
+    }
+
     /// The system these flags name, with its planted bugs.
     fn system_config(&self) -> Result<SystemConfig, String> {
         match self.system {
@@ -207,7 +237,7 @@ impl TrialArgs {
                             .map_err(|e| e.to_string())
                     })
                     .collect::<Result<raft_rs_adapter::BugSet, String>>()?;
-                let lease = self.read_mode == ReadMode::Lease;
+                let lease = self.read_mode == Some(ReadMode::Lease);
                 let options = raft_rs_adapter::RaftRsOptions {
                     pre_vote: self.pre_vote.unwrap_or(false),
                     check_quorum: self.check_quorum.unwrap_or(lease),

@@ -22,6 +22,7 @@ pub mod campaign;
 pub mod campaign_page;
 pub mod cli;
 pub mod commands;
+pub mod config_swarm;
 pub mod explain;
 pub mod harness;
 pub mod progress;

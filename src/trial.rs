@@ -7,6 +7,7 @@
 //! schedule generator changes, because the schedule is stored, not
 //! re-derived.
 
+use crate::config_swarm::ConfigSwarm;
 use crate::system::{BuiltIn, SystemConfig, SystemUnderTest};
 use crate::workload::WorkloadConfig;
 use checker::invariants::{
@@ -69,6 +70,10 @@ pub struct TrialConfig {
     pub workload: WorkloadConfig,
     /// Checking budget and liveness bounds.
     pub checker: CheckerConfig,
+    /// The knobs each trial draws from its seed (see [`ConfigSwarm`]);
+    /// a trial's own configuration has them drawn and this empty.
+    #[serde(default, skip_serializing_if = "ConfigSwarm::is_off")]
+    pub vary: ConfigSwarm,
 }
 
 impl TrialConfig {
@@ -103,6 +108,7 @@ pub struct TrialSpec {
 impl TrialSpec {
     /// The trial of `seed` under `config`, its schedule drawn from the seed.
     pub fn generate(config: TrialConfig, seed: u64) -> TrialSpec {
+        let config = ConfigSwarm::draw(config, seed);
         let schedule = FaultSchedule::generate(
             &config.nemesis,
             config.world.cluster.cluster_size,

@@ -53,7 +53,15 @@ fn fixtures() -> PathBuf {
             &path(&format!("shard-{shard}")),
         ]);
     }
-    run(&["replay", "--seed", "5", "--out", &path("replayed")]);
+    run(&[
+        "replay",
+        "--seed",
+        "5",
+        "--nodes",
+        "5",
+        "--out",
+        &path("replayed"),
+    ]);
     write_trial_variants(&dir);
     write_report_variants(&dir);
     dir

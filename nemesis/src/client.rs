@@ -211,9 +211,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         };
         let wait_ns = (self.config.clients.attempt_timeout_ms * NS_PER_MS)
             .min(pending.deadline_ns - self.now_ns);
-        let arrival_ns = self.now_ns + self.client_latency_ns();
-        self.queue
-            .push(arrival_ns, Event::RequestArrives { node, request });
+        self.send_on_client_link(Event::RequestArrives { node, request });
         self.wake_client(slot, wait_ns);
     }
 
@@ -241,7 +239,7 @@ impl<W: Workload, R: Replica> World<W, R> {
     }
 
     /// Node `node` answered some client: route the answer to its slot
-    /// (with a client-side delay), if that client still exists. A read's
+    /// over the client link, if that client still exists. A read's
     /// answer is traced as served by `node`; recording draws nothing from
     /// any random stream, so the world decides exactly what it did before.
     pub(crate) fn route_reply(&mut self, node: NodeId, reply: ClientReply) {
@@ -257,9 +255,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             self.trace.record(self.now_ns, node, served);
         }
         let slot = (reply.client % count) as usize;
-        let arrival_ns = self.now_ns + self.client_latency_ns();
-        self.queue
-            .push(arrival_ns, Event::ReplyArrives { slot, reply, node });
+        self.send_on_client_link(Event::ReplyArrives { slot, reply, node });
     }
 
     pub(crate) fn client_reply(&mut self, slot: usize, reply: ClientReply, node: NodeId) {

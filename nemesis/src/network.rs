@@ -175,6 +175,19 @@ impl Network {
         if !self.reachable(from, to) {
             return Fate::Lost;
         }
+        self.link_fate(rng)
+    }
+
+    /// Decides what happens to a client's request or a reply to it, sent
+    /// now. Clients sit outside the partitioned network, but their links
+    /// drop, duplicate and delay like any other: a late copy of an old
+    /// request is what exactly-once sessions must withstand (§8). Without
+    /// link faults it draws exactly what a plain delay draws.
+    pub fn client_fate(&self, rng: &mut impl Rng) -> Fate {
+        self.link_fate(rng)
+    }
+
+    fn link_fate(&self, rng: &mut impl Rng) -> Fate {
         if self.drop_permille > 0 && rng.gen_range(0..1000) < self.drop_permille {
             return Fate::Lost;
         }

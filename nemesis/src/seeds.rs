@@ -32,6 +32,9 @@ pub enum Concern {
     /// The system's protocol options, where swarm mode draws them per
     /// trial (raft-rs's pre-vote and check-quorum).
     SystemOptions,
+    /// The configuration knobs swarm mode draws per trial (cluster size,
+    /// timing, batch size, read mode, clients, keys).
+    Configuration,
 }
 
 impl Concern {
@@ -45,6 +48,7 @@ impl Concern {
                 5 | (u64::from(node) << 8) | (u64::from(incarnation) << 32)
             }
             Concern::SystemOptions => 6,
+            Concern::Configuration => 7,
         }
     }
 }

@@ -565,14 +565,24 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.queue.push(sent_ns + delay_us * NS_PER_US, event);
     }
 
-    /// A one-way delay between a client and a node: clients sit outside the
-    /// partitioned network, but not outside physics.
-    pub(crate) fn client_latency_ns(&mut self) -> u64 {
-        use rand::Rng;
-        let latency = self.config.network;
-        self.network_rng
-            .gen_range(latency.latency_min_us..=latency.latency_max_us)
-            * NS_PER_US
+    /// Puts a client request or a reply on the client link, where link
+    /// faults apply (see [`Network::client_fate`]): it may arrive late,
+    /// twice, or not at all.
+    pub(crate) fn send_on_client_link(&mut self, event: Event<R::Message>) {
+        match self.network.client_fate(&mut self.network_rng) {
+            Fate::Lost => {}
+            Fate::Delivered { delay_us } => {
+                self.queue.push(self.now_ns + delay_us * NS_PER_US, event)
+            }
+            Fate::Duplicated {
+                first_us,
+                second_us,
+            } => {
+                self.queue
+                    .push(self.now_ns + first_us * NS_PER_US, event.clone());
+                self.queue.push(self.now_ns + second_us * NS_PER_US, event);
+            }
+        }
     }
 
     /// Records what a node reported. Crashes, restarts, pauses, faults and
