@@ -107,11 +107,13 @@ impl Node {
             return;
         }
         let last_new_index = prev_log_index + entries.len() as LogIndex;
+        let earlier_writes = self.ready.log_writes.len();
         self.store_entries(prev_log_index, entries);
         if self.config.bugs.has(Bug::AckBeforePersist) {
             // planted: write-behind; the ack below leaves before the disk
-            // holds what it acknowledges (flushed at the next step)
-            self.unsynced.append(&mut self.ready.log_writes);
+            // holds what it acknowledges (written at the next step)
+            let deferred = self.ready.log_writes.drain(earlier_writes..);
+            self.unsynced.extend(deferred);
         }
         self.follow_leader_commit(leader_commit, last_new_index);
         self.answer_append(leader, true, last_new_index, None, term, round);
