@@ -172,9 +172,11 @@ pub enum Bug {
     /// too (§8: the leader appends every command to its log). Nothing is
     /// lost for good: the client times out, retries, and gets through once
     /// the leader is idle. An availability bug, exposed by concurrent
-    /// writers and slow commits (latency, a lagging majority); only an
-    /// availability oracle (operations far slower than the cluster allows)
-    /// sees it, unless timeouts pile up past a client's deadline.
+    /// writers and slow commits (latency, a lagging majority). No safety
+    /// check can see it; an availability oracle (operations far slower than
+    /// the cluster allows) sees every dropped write, and the liveness check
+    /// the writes whose every retry found the leader busy until the
+    /// client's deadline, after the cluster had settled.
     DropWriteWhenPending,
 }
 
