@@ -40,7 +40,38 @@ pub enum Bug {
     TruncateWithoutConflict,
     /// Follower sets commitIndex = min(leaderCommit, its own last index)
     /// instead of min(leaderCommit, index of the last new entry): it commits
-    /// stale entries beyond what the leader verified.
+    /// stale entries beyond what the leader verified (Figure 2,
+    /// AppendEntries receiver rule 5).
+    ///
+    /// **Unreachable against raft-core's own leader**, whatever the
+    /// network does (loss, duplication, reordering, crashes); its unit test
+    /// hand-crafts the message no leader sends. The two bounds differ only
+    /// when an *accepted* AppendEntries leaves the follower with entries
+    /// past the last new one that differ from the leader's, at indexes the
+    /// leader has committed. That never happens:
+    /// - The follower accepts only when prevLogIndex matched, so its log
+    ///   equals the leader's up to the last new entry (Log Matching).
+    /// - The leader's first accepted AppendEntries of a term starts where
+    ///   the logs diverge: the exact back-up of nextIndex (to the
+    ///   follower's last index + 1, to the first index of the follower's
+    ///   conflicting term, or past the leader's own last entry of that
+    ///   term, `backed_up_next_index`) lands on a prevLogIndex whose next
+    ///   follower entry is missing or of another term, so the first entry
+    ///   sent conflicts and the stale suffix is truncated. The one
+    ///   exception is a follower longer than the leader, matched at the
+    ///   leader's last index: the message carries no entries, and
+    ///   leaderCommit ≤ the leader's last index = the last new index.
+    /// - After that first acceptance the follower's log is a prefix of the
+    ///   leader's (the leader only appends), so every later, delayed or
+    ///   duplicated AppendEntries of the term finds past its last new
+    ///   entry only the leader's own entries: committing them up to
+    ///   leaderCommit is what the correct rule would do a message later.
+    /// - AppendEntries of an older term are rejected before the rule runs,
+    ///   and a follower's log holds no entry of a term newer than its own.
+    ///
+    /// [`Bug::CommitOnRejectedAppend`] is the reachable form of the same
+    /// mistake (trusting leaderCommit for entries the leader did not
+    /// verify).
     CommitWithoutMin,
     /// A candidate counts granted votes from responses of an older term
     /// (from an earlier election it ran).
@@ -55,6 +86,98 @@ pub enum Bug {
     /// Apply entries to the state machine as soon as they are in the log,
     /// before they are committed.
     ApplyBeforeCommit,
+    /// The leader reads the fast back-up hint's first index as the last
+    /// index the follower *holds* and resumes one past it, so nextIndex
+    /// stops one entry short of the point of divergence (§5.3, "the leader
+    /// decrements nextIndex and retries"). The retried prevLogIndex is an
+    /// entry the follower lacks or holds in another term: it rejects again
+    /// with the same hint, and the leader never gets further. Breaks
+    /// liveness, not Log Matching (the follower's consistency check still
+    /// guards its log). Exposed by a follower that missed entries (crash or
+    /// partition) or holds a deposed leader's uncommitted entries, then a
+    /// leader change: that follower is never repaired in the new term, and
+    /// with another node down the cluster cannot commit.
+    NextIndexBacksUpOneShort,
+    /// After one rejected AppendEntries the leader stops sending that
+    /// follower anything, heartbeats included, for the rest of its term: it
+    /// waits for an answer that only a message of its own could bring
+    /// (§5.3: "the leader retries AppendEntries indefinitely"). Exposed by
+    /// a follower that must be backed up after a leader change (it missed
+    /// entries, or holds stale ones): it never catches up, times out and
+    /// disrupts the leader with elections it cannot win; with another node
+    /// down the cluster cannot commit at all.
+    StopSendingAfterReject,
+    /// A follower takes leaderCommit from every AppendEntries, even one
+    /// whose consistency check failed: commitIndex = min(leaderCommit, its
+    /// last index) over entries the leader never verified (Figure 2,
+    /// receiver rules 2 and 5: reply false and stop *before* touching
+    /// commitIndex). Exposed by a leader cut off with a minority follower
+    /// that accepts writes, then a heal: the new leader's first heartbeat
+    /// is rejected but commits and applies the follower's stale entries
+    /// where the cluster committed others.
+    CommitOnRejectedAppend,
+    /// Every election timeout is the configured minimum: the node ignores
+    /// its seeded random stream (§5.2: "election timeouts are chosen
+    /// randomly ... to ensure that split votes are rare"). Exposed by
+    /// nodes whose timers start together — a leader crash seen by all at
+    /// once, a heal, a restart of the whole cluster — and symmetric
+    /// delays: they time out together, split the vote, and do it again.
+    FixedElectionTimeout,
+    /// Granting a vote does not reset the voter's election timer (§5.2,
+    /// Figure 2: "if election timeout elapses without ... granting vote to
+    /// candidate: convert to candidate"). Exposed by a vote granted late in
+    /// the voter's timeout, with the new leader's first AppendEntries
+    /// delayed (message delay, a slow or paused new leader, clock skew):
+    /// the voter starts an election of its own and deposes the leader it
+    /// just elected.
+    NoTimerResetOnVote,
+    /// A candidate whose election fails to finish (a split vote, lost
+    /// RequestVotes) never times out again: it does not re-arm its election
+    /// timer and waits for votes forever (§5.2: "the candidate times out
+    /// and starts a new election"). Exposed by a split vote in which every
+    /// node became a candidate, or by a candidate's requests lost to drops
+    /// or a partition: with nothing of a newer term to wake them, nobody
+    /// ever starts another election.
+    CandidateNoRetry,
+    /// A follower answers AppendEntries success before the entries are on
+    /// its disk: it buffers the log writes and writes them with the next
+    /// step (write-behind), breaking Figure 2's "respond to RPCs only after
+    /// updating stable storage". Exposed by a follower crash right after
+    /// the ack, before its next step: the leader counted the entry toward
+    /// a commit, the restarted follower has lost it, and a leader change
+    /// among nodes lacking it loses a committed, acknowledged write.
+    AckBeforePersist,
+    /// A new leader's ReadIndex uses its commitIndex as it is, without
+    /// waiting for the first entry of its own term to commit (§8 of the
+    /// extended paper; §6.4 of Ongaro's dissertation): that commitIndex may
+    /// lag what the previous leader committed and acknowledged. Exposed by
+    /// a leader change right after a commit (the new leader learned the
+    /// entry but not its commit), a read at the new leader at once, and a
+    /// heartbeat round confirmed by followers that cannot yet store the
+    /// no-op (they are behind and reject, or get a batch that stops
+    /// short): the read misses the acknowledged write.
+    ReadIndexBeforeTermCommit,
+    /// A retried write whose entry is still waiting in the leader's log is
+    /// answered "done" at once from the session check ("it is in my log,
+    /// so it will happen") instead of with the recorded result once it is
+    /// applied (§8: a client request is answered after the entry is
+    /// committed and applied; the session only dedups). Exposed by a write
+    /// that cannot commit for a client's attempt timeout (a partitioned
+    /// leader, a crashed majority), a retry that reaches the leader, and
+    /// then a leader change that truncates the entry — or a cas whose
+    /// precondition fails when it is applied.
+    SessionReplyBeforeApply,
+    /// A leader silently drops a client write whenever another write (of
+    /// any client) is still waiting to be applied, instead of appending it
+    /// too (§8: the leader appends every command to its log). Nothing is
+    /// lost for good: the client times out, retries, and gets through once
+    /// the leader is idle. An availability bug, exposed by concurrent
+    /// writers and slow commits (latency, a lagging majority). No safety
+    /// check can see it; an availability oracle (operations far slower than
+    /// the cluster allows) sees every dropped write, and the liveness check
+    /// the writes whose every retry found the leader busy until the
+    /// client's deadline, after the cluster had settled.
+    DropWriteWhenPending,
 }
 
 /// Static facts about a bug.
@@ -65,7 +188,7 @@ struct BugInfo {
 
 impl Bug {
     /// Every planted bug, in a stable order.
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 22] = [
         Bug::VoteWithoutLogCheck,
         Bug::VoteTwice,
         Bug::CommitPreviousTerm,
@@ -78,6 +201,16 @@ impl Bug {
         Bug::NoSessionDedup,
         Bug::IgnoreNewerTermInResponse,
         Bug::ApplyBeforeCommit,
+        Bug::NextIndexBacksUpOneShort,
+        Bug::StopSendingAfterReject,
+        Bug::CommitOnRejectedAppend,
+        Bug::FixedElectionTimeout,
+        Bug::NoTimerResetOnVote,
+        Bug::CandidateNoRetry,
+        Bug::AckBeforePersist,
+        Bug::ReadIndexBeforeTermCommit,
+        Bug::SessionReplyBeforeApply,
+        Bug::DropWriteWhenPending,
     ];
 
     fn info(self) -> BugInfo {
@@ -126,6 +259,46 @@ impl Bug {
                 "apply-before-commit",
                 "apply entries before they are committed",
             ),
+            Bug::NextIndexBacksUpOneShort => (
+                "next-index-backs-up-one-short",
+                "leader backs nextIndex up to one past the conflict hint: never repairs the follower",
+            ),
+            Bug::StopSendingAfterReject => (
+                "stop-sending-after-reject",
+                "leader stops sending AppendEntries to a follower that rejected one",
+            ),
+            Bug::CommitOnRejectedAppend => (
+                "commit-on-rejected-append",
+                "follower takes leaderCommit from an AppendEntries it rejected",
+            ),
+            Bug::FixedElectionTimeout => (
+                "fixed-election-timeout",
+                "election timeouts are not randomized (split votes repeat)",
+            ),
+            Bug::NoTimerResetOnVote => (
+                "no-timer-reset-on-vote",
+                "granting a vote does not reset the election timer",
+            ),
+            Bug::CandidateNoRetry => (
+                "candidate-no-retry",
+                "a candidate never times out to start another election",
+            ),
+            Bug::AckBeforePersist => (
+                "ack-before-persist",
+                "follower acknowledges entries before writing them to disk",
+            ),
+            Bug::ReadIndexBeforeTermCommit => (
+                "read-index-before-term-commit",
+                "ReadIndex does not wait for the leader's first commit in its term",
+            ),
+            Bug::SessionReplyBeforeApply => (
+                "session-reply-before-apply",
+                "a retry of a write still in the log is answered done before it applies",
+            ),
+            Bug::DropWriteWhenPending => (
+                "drop-write-when-pending",
+                "leader silently drops writes while another write is pending",
+            ),
         };
         BugInfo { name, description }
     }
@@ -169,6 +342,16 @@ mod tests {
                 "no-session-dedup",
                 "ignore-newer-term-in-response",
                 "apply-before-commit",
+                "next-index-backs-up-one-short",
+                "stop-sending-after-reject",
+                "commit-on-rejected-append",
+                "fixed-election-timeout",
+                "no-timer-reset-on-vote",
+                "candidate-no-retry",
+                "ack-before-persist",
+                "read-index-before-term-commit",
+                "session-reply-before-apply",
+                "drop-write-when-pending",
             ]
         );
         for bug in Bug::ALL {

@@ -12,7 +12,7 @@
 
 use crate::bugs::Bug;
 use crate::config::ReadMode;
-use crate::kv::{ClientCommand, KvOp};
+use crate::kv::{ClientCommand, KvOp, KvResult};
 use crate::log::{Command, Entry};
 use crate::message::{ClientReply, ClientRequest, ClientResponse};
 use crate::node::{Node, PendingRead, PendingWrite};
@@ -61,7 +61,14 @@ impl Node {
             .iter()
             .any(|write| write.client == request.client && write.seq == request.seq);
         if already_waiting && dedup {
+            if self.config.bugs.has(Bug::SessionReplyBeforeApply) && !request.op.is_read() {
+                // planted: "it is in my log, so it is done"
+                self.reply(&request, ClientResponse::Done(KvResult::Done));
+            }
             return;
+        }
+        if self.config.bugs.has(Bug::DropWriteWhenPending) && !leader.pending_writes.is_empty() {
+            return; // planted: one write at a time, the others dropped unanswered
         }
         let (client, seq) = (request.client, request.seq);
         let command = ClientCommand {
@@ -90,13 +97,18 @@ impl Node {
         }
         let commit_index = self.commit_index;
         let leader = self.leader.as_mut().expect("a leader has leader state");
+        // Until this term's no-op commits, the leader's commit index may lag
+        // behind what earlier leaders committed (§8).
+        let read_index = if self.config.bugs.has(Bug::ReadIndexBeforeTermCommit) {
+            commit_index // planted: trusts a new leader's commit index
+        } else {
+            commit_index.max(leader.term_start_index)
+        };
         leader.pending_reads.push(PendingRead {
             client: request.client,
             seq: request.seq,
             key,
-            // Until this term's no-op commits, the leader's commit index may
-            // lag behind what earlier leaders committed.
-            read_index: commit_index.max(leader.term_start_index),
+            read_index,
             round: leader.round + 1,
         });
         self.serve_ready_reads();

@@ -19,6 +19,9 @@ impl Node {
     /// since the last timeout. The timer is re-armed with a fresh random
     /// timeout either way, so it keeps ticking.
     pub fn election_timeout(&mut self) {
+        if self.role == Role::Candidate && self.config.bugs.has(Bug::CandidateNoRetry) {
+            return; // planted: waits for its votes forever, timer left dead
+        }
         if self.role != Role::Leader {
             if self.heard_from_leader {
                 self.heard_from_leader = false;
@@ -78,7 +81,12 @@ impl Node {
             && self.candidate_log_ok(last_log_index, last_log_term);
         if vote_granted {
             self.voted_for = Some(candidate);
-            self.heard_from_leader = true;
+            // §5.2: granting a vote resets the election timer (here: the
+            // next timeout is skipped), so the voter gives the candidate
+            // it elected time to assert its leadership.
+            if !self.config.bugs.has(Bug::NoTimerResetOnVote) {
+                self.heard_from_leader = true;
+            }
             self.persist_hard_state();
             self.ready.events.push(NodeEvent::VoteGranted {
                 term: self.current_term,

@@ -31,7 +31,7 @@ impl Node {
                 self.heard_from_leader,
             ),
             (self.commit_index, self.last_applied, &self.kv, self.votes),
-            (&self.leader, &self.ready),
+            (&self.leader, &self.unsynced, &self.ready),
         )
     }
 }

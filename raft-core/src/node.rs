@@ -41,6 +41,9 @@ pub(crate) struct Progress {
     pub match_index: LogIndex,
     /// Highest heartbeat round the follower has answered in this term.
     pub acked_round: u64,
+    /// The leader sends this follower nothing more in this term. Only the
+    /// planted [`Bug::StopSendingAfterReject`] ever sets it.
+    pub abandoned: bool,
 }
 
 /// A client write (or log read) waiting for its entry to be applied.
@@ -104,6 +107,10 @@ pub struct Node {
     /// Votes received in the current election, one bit per node.
     pub(crate) votes: u64,
     pub(crate) leader: Option<LeaderState>,
+    /// Log writes made in memory but not yet handed to the disk: always
+    /// empty, except under the planted [`Bug::AckBeforePersist`], which
+    /// defers a step's writes to the next step.
+    pub(crate) unsynced: Vec<LogWrite>,
 
     pub(crate) ready: Ready,
 }
@@ -151,6 +158,7 @@ impl Node {
             kv: KvStore::default(),
             votes: 0,
             leader: None,
+            unsynced: Vec::new(),
             ready: Ready::default(),
         }
     }
@@ -176,6 +184,7 @@ impl Node {
     /// Feeds one input, leaving what the node wants done in its pending
     /// `Ready` (the seam hands it over from there without moving it).
     pub(crate) fn handle(&mut self, input: Input) {
+        self.flush_unsynced();
         match input {
             Input::Message(message) => self.receive(message),
             Input::ElectionTimeout => self.election_timeout(),
@@ -302,6 +311,7 @@ impl Node {
                     next_index,
                     match_index: 0,
                     acked_round: 0,
+                    abandoned: false,
                 };
                 self.config.cluster.cluster_size as usize
             ],
@@ -358,8 +368,19 @@ impl Node {
         });
     }
 
+    /// Hands deferred log writes (see [`Node::unsynced`]) to the disk
+    /// ahead of anything this step writes, so the disk sees every write in
+    /// log order.
+    fn flush_unsynced(&mut self) {
+        if !self.unsynced.is_empty() {
+            let deferred = std::mem::take(&mut self.unsynced);
+            self.ready.log_writes.splice(0..0, deferred);
+        }
+    }
+
     /// Appends to this node's log and asks for the write to be persisted.
     pub(crate) fn append_to_own_log(&mut self, entry: Entry) -> LogIndex {
+        self.flush_unsynced();
         let index = self.log.push(entry.clone());
         self.ready.events.push(NodeEvent::LogAppended {
             index,
@@ -379,6 +400,7 @@ impl Node {
             from_index > self.commit_index || !self.config.bugs.is_empty(),
             "a correct node never truncates committed entries"
         );
+        self.flush_unsynced();
         let removed = self.log.truncate_from(from_index);
         if removed > 0 {
             self.ready
@@ -407,11 +429,17 @@ impl Node {
         });
     }
 
-    /// Arms the election timer with a fresh random timeout.
+    /// Arms the election timer with a fresh random timeout (§5.2: random
+    /// timeouts make split votes rare and short-lived).
     pub(crate) fn arm_election_timer(&mut self) {
         let min_us = self.config.cluster.election_timeout_min_ms * 1_000;
         let max_us = self.config.cluster.election_timeout_max_ms * 1_000;
-        self.ready.election_timer_us = Some(self.rng.gen_range(min_us..max_us));
+        let timeout_us = if self.config.bugs.has(Bug::FixedElectionTimeout) {
+            min_us // planted: the same timeout on every node, every time
+        } else {
+            self.rng.gen_range(min_us..max_us)
+        };
+        self.ready.election_timer_us = Some(timeout_us);
     }
 
     pub(crate) fn arm_heartbeat_timer(&mut self) {

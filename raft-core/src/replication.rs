@@ -42,6 +42,9 @@ impl Node {
         let Some(leader) = self.leader.as_ref() else {
             return;
         };
+        if leader.progress[peer as usize].abandoned {
+            return; // only Bug::StopSendingAfterReject gives up on a follower
+        }
         debug_assert!(
             leader.progress[peer as usize].next_index <= self.log.last_index() + 1
                 || !self.config.bugs.is_empty()
@@ -95,12 +98,23 @@ impl Node {
         self.heard_from_leader = true;
 
         if !self.log.matches(prev_log_index, prev_log_term) {
+            if self.config.bugs.has(Bug::CommitOnRejectedAppend) {
+                // planted: takes leaderCommit over entries nobody verified
+                self.follow_leader_commit(leader_commit, self.log.last_index());
+            }
             let conflict = self.conflict_hint(prev_log_index);
             self.answer_append(leader, false, 0, Some(conflict), term, round);
             return;
         }
         let last_new_index = prev_log_index + entries.len() as LogIndex;
+        let earlier_writes = self.ready.log_writes.len();
         self.store_entries(prev_log_index, entries);
+        if self.config.bugs.has(Bug::AckBeforePersist) {
+            // planted: write-behind; the ack below leaves before the disk
+            // holds what it acknowledges (written at the next step)
+            let deferred = self.ready.log_writes.drain(earlier_writes..);
+            self.unsynced.extend(deferred);
+        }
         self.follow_leader_commit(leader_commit, last_new_index);
         self.answer_append(leader, true, last_new_index, None, term, round);
     }
@@ -211,6 +225,7 @@ impl Node {
             return;
         }
         let last_index = self.log.last_index();
+        let bugs = self.config.bugs;
         let Some(leader) = self.leader.as_mut() else {
             return;
         };
@@ -224,6 +239,18 @@ impl Node {
         } else {
             // A stale or duplicated failure never moves next_index forward,
             // and nothing known to match is ever resent.
+            let mut conflict = conflict;
+            if bugs.has(Bug::NextIndexBacksUpOneShort) {
+                // planted: reads the hint's first index as the follower's
+                // last good index, and resumes one past it
+                if let Some(hint) = conflict.as_mut() {
+                    hint.first_index += 1;
+                }
+            }
+            if bugs.has(Bug::StopSendingAfterReject) {
+                // planted: waits for the follower to speak first
+                progress.abandoned = true;
+            }
             let backed_up = backed_up_next_index(&self.log, conflict, progress.next_index);
             let next_index = backed_up
                 .min(progress.next_index)

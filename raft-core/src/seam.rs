@@ -85,11 +85,12 @@ impl Node {
     fn hand_over(&mut self, disk: &mut DurableState, out: &mut Actions<Message>) {
         disk.persist(&self.ready);
         // A node planted to forget its term on restart disagrees with its
-        // disk until it next persists.
+        // disk until it next persists, and one planted to ack before it
+        // persists holds log entries its disk does not.
         debug_assert!(
-            self.log().last_index() == disk.log.last_index()
-                && (self.current_term() == disk.hard_state.current_term
-                    || !self.config().bugs.is_empty()),
+            (self.log().last_index() == disk.log.last_index()
+                && self.current_term() == disk.hard_state.current_term)
+                || !self.config().bugs.is_empty(),
             "n{}'s disk must match what it persisted",
             self.id()
         );

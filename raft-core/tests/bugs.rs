@@ -291,6 +291,340 @@ fn apply_before_commit_answers_clients_before_anyone_else_has_the_entry() {
     assert_eq!(outcome, ((0, None, 1), (1, Some("x".into()), 1)));
 }
 
+fn append_entries(
+    to: NodeId,
+    term: Term,
+    prev: (LogIndex, Term),
+    entries: Vec<Entry>,
+    leader_commit: LogIndex,
+) -> Input {
+    Input::Message(Message {
+        from: 0,
+        to,
+        term,
+        body: MessageBody::AppendEntries {
+            prev_log_index: prev.0,
+            prev_log_term: prev.1,
+            entries,
+            leader_commit,
+            round: 1,
+        },
+    })
+}
+
+/// The `(success, match_index)` of the one AppendEntries response in
+/// `ready`.
+fn append_answer(ready: &Ready) -> (bool, LogIndex) {
+    match ready.messages[..] {
+        [Message {
+            body:
+                MessageBody::AppendEntriesResponse {
+                    success,
+                    match_index,
+                    ..
+                },
+            ..
+        }] => (success, match_index),
+        _ => panic!("expected one AppendEntries response: {:?}", ready.messages),
+    }
+}
+
+/// What became of a follower that missed entries, after a leader change:
+/// its last log index after three more heartbeats, the AppendEntries the
+/// new leader sent it during them, and whether a write made with the old
+/// leader down was answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Repair {
+    follower_last_index: LogIndex,
+    appends_to_follower: usize,
+    write_answered: bool,
+}
+
+/// n2 misses three writes, n0 (the leader) crashes, n1 wins with n2's
+/// vote and must back n2 up from index 5 to index 2 to repair it; with n0
+/// down it needs n2 to commit anything.
+fn lagging_follower_after_leader_change(bug: Option<Bug>) -> Repair {
+    let mut cluster = Cluster::with_config(config(3, bug));
+    cluster.elect(0);
+    cluster.isolated.insert(2);
+    for seq in 1..=3 {
+        cluster.request(0, 1, seq, put("a", &seq.to_string()));
+    }
+    cluster.heartbeat(0);
+    cluster.deliver_all();
+    cluster.isolated.clear();
+    cluster.crash(0);
+    cluster.elect(1);
+    cluster.request(1, 2, 1, put("b", "1"));
+    let sent_before = cluster.sent.len();
+    for _ in 0..3 {
+        cluster.heartbeat(1);
+        cluster.deliver_all();
+    }
+    Repair {
+        follower_last_index: cluster.node(2).log().last_index(),
+        appends_to_follower: cluster.sent[sent_before..]
+            .iter()
+            .filter(|m| m.from == 1 && m.to == 2 && is_append_entries(m))
+            .count(),
+        write_answered: !cluster.replies_to(2).is_empty(),
+    }
+}
+
+#[test]
+fn next_index_bugs_leave_a_lagging_follower_unrepaired_and_the_cluster_stuck() {
+    let repaired = Repair {
+        follower_last_index: 6,
+        appends_to_follower: 3,
+        write_answered: true,
+    };
+    let cases = [
+        // Retries from prevLogIndex 2, which n2 lacks, every heartbeat.
+        (
+            Bug::NextIndexBacksUpOneShort,
+            Repair {
+                follower_last_index: 1,
+                appends_to_follower: 3,
+                write_answered: false,
+            },
+        ),
+        // Sends n2 nothing at all once it rejected.
+        (
+            Bug::StopSendingAfterReject,
+            Repair {
+                follower_last_index: 1,
+                appends_to_follower: 0,
+                write_answered: false,
+            },
+        ),
+    ];
+    for (bug, broken) in cases {
+        let outcome = both(bug, lagging_follower_after_leader_change);
+        assert_eq!(outcome, (repaired.clone(), broken), "{bug}");
+    }
+}
+
+#[test]
+fn commit_on_rejected_append_commits_a_deposed_leaders_entries() {
+    let outcome = both(Bug::CommitOnRejectedAppend, |bug| {
+        // Indexes 2-3 hold term-2 entries the new leader of term 3 never
+        // had; its log (and commit index) reaches 3 with its own.
+        let mut follower = Node::restart(1, config(3, bug), disk(2, &[1, 2, 2]), rng_for(1));
+        let answer = append_answer(&follower.step(append_entries(1, 3, (3, 3), vec![], 3)));
+        (
+            answer,
+            follower.commit_index(),
+            follower.kv().value("x").map(str::to_string),
+        )
+    });
+    assert_eq!(
+        outcome,
+        (((false, 0), 0, None), ((false, 0), 3, Some("t2i3".into())),)
+    );
+}
+
+/// Three nodes started together; whenever timers fire, every node whose
+/// deadline it is times out at that instant, then every message is
+/// delivered at once. Returns the leader elected within ten timeouts, if
+/// any, and the highest term reached.
+fn race_to_elect(bug: Option<Bug>) -> (Option<NodeId>, Term) {
+    let config = config(3, bug);
+    let mut nodes: Vec<Node> = (0..3)
+        .map(|id| Node::new(id, config, rng_for(id)))
+        .collect();
+    let mut deadline: Vec<u64> = nodes
+        .iter_mut()
+        .map(|node| node.start().election_timer_us.unwrap())
+        .collect();
+    let mut inflight = std::collections::VecDeque::new();
+    for _ in 0..10 {
+        let now = *deadline.iter().min().unwrap();
+        for id in 0..3 {
+            if deadline[id] == now {
+                let ready = nodes[id].step(Input::ElectionTimeout);
+                deadline[id] = now + ready.election_timer_us.unwrap_or(u64::MAX / 2);
+                inflight.extend(ready.messages);
+            }
+        }
+        while let Some(message) = inflight.pop_front() {
+            let to = message.to as usize;
+            let ready = nodes[to].step(Input::Message(message));
+            if let Some(after) = ready.election_timer_us {
+                deadline[to] = now + after;
+            }
+            inflight.extend(ready.messages);
+        }
+        if let Some(leader) = nodes.iter().find(|node| node.role() == Role::Leader) {
+            return (Some(leader.id()), leader.current_term());
+        }
+    }
+    (None, nodes.iter().map(Node::current_term).max().unwrap())
+}
+
+#[test]
+fn fixed_election_timeout_splits_the_vote_every_time() {
+    let (correct, buggy) = both(Bug::FixedElectionTimeout, race_to_elect);
+    assert_eq!(correct.1, 1, "one election suffices: {correct:?}");
+    assert!(correct.0.is_some());
+    assert_eq!(buggy, (None, 10), "ten split votes in a row");
+}
+
+#[test]
+fn no_timer_reset_on_vote_lets_the_voter_depose_its_candidate() {
+    let outcome = both(Bug::NoTimerResetOnVote, |bug| {
+        let mut voter = Node::new(0, config(3, bug), rng_for(0));
+        let vote = granted(&voter.step(vote_request(1, 1, 0, 0)));
+        // The voter's timer fires before the new leader's first heartbeat.
+        voter.step(Input::ElectionTimeout);
+        (vote, voter.role(), voter.current_term())
+    });
+    assert_eq!(
+        outcome,
+        ((true, Role::Follower, 1), (true, Role::Candidate, 2))
+    );
+}
+
+#[test]
+fn candidate_no_retry_never_recovers_from_a_split_vote() {
+    let outcome = both(Bug::CandidateNoRetry, |bug| {
+        let mut cluster = Cluster::with_config(config(3, bug));
+        for id in 0..3 {
+            cluster.call(id, Node::become_candidate); // all in term 1
+        }
+        cluster.deliver_all();
+        assert_eq!(cluster.roles(), vec![Role::Candidate; 3], "a split vote");
+        let ready = cluster.nodes[0].step(Input::ElectionTimeout);
+        let rearmed = ready.election_timer_us.is_some();
+        cluster.absorb(0, ready);
+        cluster.deliver_all();
+        (
+            rearmed,
+            cluster.node(0).role(),
+            cluster.node(0).current_term(),
+        )
+    });
+    assert_eq!(
+        outcome,
+        ((true, Role::Leader, 2), (false, Role::Candidate, 1))
+    );
+}
+
+#[test]
+fn ack_before_persist_acknowledges_an_entry_a_crash_then_loses() {
+    let outcome = both(Bug::AckBeforePersist, |bug| {
+        let config = config(3, bug);
+        let mut follower = Node::new(1, config, rng_for(1));
+        let mut on_disk = DurableState::default();
+        let entries = log_of_terms(&[1]).entries().to_vec();
+        let ready = follower.step(append_entries(1, 1, (0, 0), entries, 0));
+        on_disk.persist(&ready);
+        let acked = append_answer(&ready);
+        // A crash now, before the follower's next step:
+        let restarted = Node::restart(1, config, on_disk.clone(), rng_for(101));
+        let after_crash = restarted.log().last_index();
+        // Without the crash, the next step writes it after all.
+        let ready = follower.step(append_entries(1, 1, (1, 1), vec![], 1));
+        on_disk.persist(&ready);
+        (acked, after_crash, on_disk.log.last_index())
+    });
+    assert_eq!(outcome, (((true, 1), 1, 1), ((true, 1), 0, 1)));
+}
+
+#[test]
+fn read_index_before_term_commit_serves_a_new_leader_stale_read() {
+    let outcome = both(Bug::ReadIndexBeforeTermCommit, |bug| {
+        let mut config = config(3, bug);
+        config.cluster.read_mode = ReadMode::ReadIndex;
+        let mut cluster = Cluster::with_config(config);
+        cluster.elect(0);
+        cluster.request(0, 1, 1, put("a", "old"));
+        for _ in 0..2 {
+            cluster.heartbeat(0);
+            cluster.deliver_all();
+        }
+        // "new" reaches n1 only; n0 commits it and answers, then crashes
+        // before n1 learns the commit.
+        cluster.request(0, 1, 2, put("a", "new"));
+        cluster.heartbeat(0);
+        cluster.deliver_where(|_, m| m.to != 2);
+        assert_eq!(cluster.replies_to(1).len(), 2, "both writes acknowledged");
+        cluster.crash(0);
+        cluster.call(1, Node::become_candidate);
+        cluster.deliver_where(|_, m| !is_append_entries(m)); // its first round is lost
+        assert_eq!(cluster.node(1).role(), Role::Leader);
+        assert_eq!(cluster.node(1).commit_index(), 2, "stale: 3 was committed");
+        cluster.request(1, 2, 1, get("a"));
+        cluster.heartbeat(1);
+        // n2 confirms the round by rejecting it (it lacks index 3); the
+        // retry that would repair it is held back.
+        cluster.deliver_where(|_, m| match m.body {
+            MessageBody::AppendEntries { prev_log_index, .. } => prev_log_index == 3,
+            _ => true,
+        });
+        let at_once = cluster.replies_to(2);
+        cluster.heartbeat(1);
+        cluster.deliver_all();
+        let eventually = cluster.replies_to(2);
+        (at_once.len(), eventually[0].response.clone())
+    });
+    let value = |v: &str| done(KvResult::Value { value: v.into() });
+    assert_eq!(outcome, ((0, value("new")), (1, value("old"))));
+}
+
+#[test]
+fn session_reply_before_apply_acknowledges_a_write_that_is_then_lost() {
+    let outcome = both(Bug::SessionReplyBeforeApply, |bug| {
+        let mut cluster = Cluster::with_config(config(3, bug));
+        cluster.elect(0);
+        cluster.request(0, 5, 1, put("a", "x"));
+        cluster.request(0, 5, 1, put("a", "x")); // the client's retry
+        let answered = cluster.replies_to(5);
+        // The leader is cut off before the entry leaves it; the others
+        // elect n1, which commits a write of its own over index 2.
+        cluster.isolated.insert(0);
+        cluster.elect(1);
+        cluster.request(1, 6, 1, put("b", "y"));
+        cluster.isolated.clear();
+        for _ in 0..2 {
+            cluster.heartbeat(1);
+            cluster.deliver_all();
+        }
+        let value = |id| cluster.node(id).kv().value("a").map(str::to_string);
+        (answered, value(0), value(1))
+    });
+    let lied = vec![ClientReply {
+        client: 5,
+        seq: 1,
+        response: done(KvResult::Done),
+    }];
+    assert_eq!(outcome, ((vec![], None, None), (lied, None, None)));
+}
+
+#[test]
+fn drop_write_when_pending_drops_a_concurrent_write_until_its_retry() {
+    let outcome = both(Bug::DropWriteWhenPending, |bug| {
+        let mut cluster = Cluster::with_config(config(3, bug));
+        cluster.elect(0);
+        cluster.request(0, 5, 1, put("a", "x"));
+        cluster.request(0, 6, 1, put("b", "y")); // while a's entry waits
+        let logged = cluster.node(0).log().last_index();
+        cluster.heartbeat(0);
+        cluster.deliver_all();
+        let answered = cluster.replies_to(6).len();
+        cluster.request(0, 6, 1, put("b", "y")); // the client's retry
+        for _ in 0..2 {
+            cluster.heartbeat(0);
+            cluster.deliver_all();
+        }
+        let value = cluster.node(0).kv().value("b").map(str::to_string);
+        (logged, answered, value)
+    });
+    assert_eq!(
+        outcome,
+        ((3, 1, Some("y".into())), (2, 0, Some("y".into())))
+    );
+}
+
 #[test]
 fn every_bug_has_a_test_here() {
     let source = include_str!("bugs.rs");
