@@ -40,6 +40,11 @@ pub(crate) enum Undo {
 pub(crate) enum Strike {
     /// Crash before the step's messages leave.
     CrashNow(NodeId),
+    /// The same, and restart after `down_ms`; the target stays armed.
+    CrashFor {
+        node: NodeId,
+        down_ms: u64,
+    },
     /// Crash once the step's messages have left, restart after `ms`.
     CrashAfterSending {
         node: NodeId,
@@ -106,12 +111,17 @@ impl<W: Workload, R: Replica> World<W, R> {
                 holders,
                 isolate,
                 at_commit,
+                down_ms,
             } => {
                 let leader = self.watch_entry(i, id, seen, at_commit)?;
                 let on = self.aims[i].watched?.3;
-                let strike = match isolate {
-                    true => Strike::Isolate(leader),
-                    false => Strike::CrashNow(leader),
+                let strike = match (isolate, down_ms) {
+                    (true, _) => Strike::Isolate(leader),
+                    (false, 0) => Strike::CrashNow(leader),
+                    (false, down_ms) => Strike::CrashFor {
+                        node: leader,
+                        down_ms,
+                    },
                 };
                 (on == holders || (at_commit && on <= holders)).then_some(strike)
             }
@@ -187,6 +197,14 @@ impl<W: Workload, R: Replica> World<W, R> {
                 self.network
                     .partition(&PartitionShape::Isolate { node }, leader);
                 Undo::Heal
+            }
+            Strike::CrashFor { node, down_ms } => {
+                self.record_aim(format!("aimed: crash n{node}"), "kill");
+                self.crash(node);
+                let at_ns = self.now_ns + down_ms * 1_000_000;
+                self.queue.push(at_ns, Event::Revive { node });
+                self.aims[i].watched = None;
+                return node == id;
             }
             Strike::CrashAfterSending { .. } => Undo::Spent,
         };

@@ -37,6 +37,9 @@ pub enum FaultKind {
     /// Targeted: crash or isolate the leader once its newest entry is on a
     /// minority only (see [`Target::StrandLeader`]).
     StrandLeader,
+    /// Targeted: crash the leader at a commit while its newest entry is on
+    /// a minority only, again and again while armed.
+    StrandCommitter,
     /// Targeted: cut off a new leader before its term's first entry commits.
     IsolateNewLeader,
     /// Targeted: crash a voter right after it granted its vote, restart it.
@@ -51,7 +54,7 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind, in a stable order.
-    pub const ALL: [FaultKind; 13] = [
+    pub const ALL: [FaultKind; 14] = [
         FaultKind::Partition,
         FaultKind::Crash,
         FaultKind::Pause,
@@ -60,6 +63,7 @@ impl FaultKind {
         FaultKind::Duplicate,
         FaultKind::Delay,
         FaultKind::StrandLeader,
+        FaultKind::StrandCommitter,
         FaultKind::IsolateNewLeader,
         FaultKind::CrashVoter,
         FaultKind::PauseLeader,
@@ -78,6 +82,7 @@ impl FaultKind {
             FaultKind::Duplicate => "duplicate",
             FaultKind::Delay => "delay",
             FaultKind::StrandLeader => "strand-leader",
+            FaultKind::StrandCommitter => "strand-committer",
             FaultKind::IsolateNewLeader => "isolate-new-leader",
             FaultKind::CrashVoter => "crash-voter",
             FaultKind::PauseLeader => "pause-leader",
@@ -430,7 +435,7 @@ impl fmt::Display for FaultSchedule {
 /// of a node already crashed).
 struct Occupancy {
     partition_until_ms: u64,
-    aim_until_ms: [u64; 6],
+    aim_until_ms: [u64; 7],
     link_until_ms: [u64; 3],
     process_until_ms: Vec<u64>,
     clock_until_ms: Vec<u64>,
@@ -464,7 +469,7 @@ impl FaultSchedule {
         let available: Vec<FaultKind> = kinds.iter().collect();
         let mut occupancy = Occupancy {
             partition_until_ms: 0,
-            aim_until_ms: [0; 6],
+            aim_until_ms: [0; 7],
             link_until_ms: [0; 3],
             process_until_ms: vec![0; cluster_size as usize],
             clock_until_ms: vec![0; cluster_size as usize],

@@ -17,6 +17,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
 /// What an armed targeted fault waits for, and what it does then.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "target")]
@@ -40,6 +44,13 @@ pub enum Target {
         /// Strike at the leader's next commit, not at an append.
         #[serde(default)]
         at_commit: bool,
+        /// With a crash: strike again at every such moment while armed,
+        /// each crashed leader coming back this long after (0: strike once,
+        /// restart when the window ends). Back-to-back strandings are the
+        /// Figure 8 history: a leader dies with an entry on a minority, so
+        /// does its successor, and the first comes back to finish the job.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        down_ms: u64,
     },
     /// The moment a node becomes leader, cut it off from all others, before
     /// the first entry of its term can commit (§5.4.2, §8: its commitIndex
@@ -79,7 +90,10 @@ impl Target {
     /// The fault kind that draws this target.
     pub fn kind(&self) -> FaultKind {
         match self {
-            Target::StrandLeader { .. } => FaultKind::StrandLeader,
+            Target::StrandLeader {
+                at_commit: false, ..
+            } => FaultKind::StrandLeader,
+            Target::StrandLeader { .. } => FaultKind::StrandCommitter,
             Target::IsolateNewLeader => FaultKind::IsolateNewLeader,
             Target::CrashVoter { .. } => FaultKind::CrashVoter,
             Target::PauseLeader => FaultKind::PauseLeader,
@@ -104,10 +118,22 @@ impl Target {
     pub fn draw(kind: FaultKind, cluster_size: u32, rng: &mut impl Rng) -> Option<Target> {
         let minority = (cluster_size.saturating_sub(1) / 2).max(1);
         Some(match kind {
-            FaultKind::StrandLeader => Target::StrandLeader {
-                holders: rng.gen_range(1..=minority),
-                isolate: rng.gen_bool(0.5),
-                at_commit: rng.gen_bool(0.5),
+            FaultKind::StrandLeader => {
+                let holders = rng.gen_range(1..=minority);
+                let isolate = rng.gen_bool(0.5);
+                let down_ms = if isolate { 0 } else { rng.gen_range(30..=400) };
+                Target::StrandLeader {
+                    holders,
+                    isolate,
+                    at_commit: false,
+                    down_ms,
+                }
+            }
+            FaultKind::StrandCommitter => Target::StrandLeader {
+                holders: minority,
+                isolate: false,
+                at_commit: true,
+                down_ms: rng.gen_range(30..=400),
             },
             FaultKind::IsolateNewLeader => Target::IsolateNewLeader,
             FaultKind::CrashVoter => Target::CrashVoter {
@@ -133,6 +159,10 @@ impl Target {
                     format!("{holders} is not a number of nodes of a {cluster_size}-node cluster (1..={cluster_size})"),
                 ))
             }
+            Target::StrandLeader { down_ms, .. } if down_ms > MAX_TRIAL_MS => Err(FieldError::new(
+                "down_ms",
+                format!("{down_ms} ms is longer than a trial may be ({MAX_TRIAL_MS} ms)"),
+            )),
             Target::CrashVoter { restart_after_ms } if restart_after_ms > MAX_TRIAL_MS => {
                 Err(FieldError::new(
                     "restart_after_ms",
@@ -159,18 +189,25 @@ impl fmt::Display for Target {
                 holders,
                 isolate,
                 at_commit,
-            } => write!(
-                f,
-                "{} the leader {} its newest entry is on {}{holders} node{}",
-                if *isolate { "isolate" } else { "crash" },
-                if *at_commit {
-                    "at a commit while"
-                } else {
-                    "once"
-                },
-                if *at_commit { "at most " } else { "" },
-                if *holders == 1 { "" } else { "s" }
-            ),
+                down_ms,
+            } => {
+                write!(
+                    f,
+                    "{} the leader {} its newest entry is on {}{holders} node{}",
+                    if *isolate { "isolate" } else { "crash" },
+                    if *at_commit {
+                        "at a commit while"
+                    } else {
+                        "once"
+                    },
+                    if *at_commit { "at most " } else { "" },
+                    if *holders == 1 { "" } else { "s" }
+                )?;
+                match down_ms {
+                    0 => Ok(()),
+                    ms => write!(f, ", every time, each down for {ms}ms"),
+                }
+            }
             Target::IsolateNewLeader => f.write_str("isolate the next new leader"),
             Target::CrashVoter { restart_after_ms } => write!(
                 f,
@@ -221,6 +258,7 @@ mod tests {
                     holders: 0,
                     isolate: false,
                     at_commit: false,
+                    down_ms: 0,
                 },
                 "holders",
             ),
@@ -229,6 +267,7 @@ mod tests {
                     holders: 6,
                     isolate: true,
                     at_commit: true,
+                    down_ms: 0,
                 },
                 "holders",
             ),

@@ -10,15 +10,17 @@ use nemesis::*;
 use raft_core::Role;
 
 /// What the trace says about one node up to some event.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct NodeView {
     role: Option<Role>,
     term: u64,
     last_index: u64,
+    /// The term of each entry of its log, from index 1.
+    log_terms: Vec<u64>,
 }
 
-/// Each node's view after `events` (appends raise the last index,
-/// truncations lower it).
+/// Each node's view after `events` (appends write the log, truncations
+/// cut it, a restart keeps what the disk held).
 fn views(events: &[TraceEvent], size: usize) -> Vec<NodeView> {
     let mut views = vec![NodeView::default(); size];
     for event in events {
@@ -26,14 +28,25 @@ fn views(events: &[TraceEvent], size: usize) -> Vec<NodeView> {
         let view = &mut views[node as usize];
         match event.event {
             TraceKind::RoleChanged { role, term } => (view.role, view.term) = (Some(role), term),
-            TraceKind::LogAppended { index, .. } => view.last_index = index,
-            TraceKind::LogTruncated { from_index, .. } => view.last_index = from_index - 1,
+            TraceKind::LogAppended { index, term, .. } => {
+                view.log_terms.truncate(index as usize - 1);
+                view.log_terms.push(term);
+            }
+            TraceKind::LogTruncated { from_index, .. } => {
+                view.log_terms.truncate(from_index as usize - 1)
+            }
             TraceKind::Crashed => view.role = None,
-            TraceKind::Restarted { term, .. } => {
-                (view.role, view.term) = (Some(Role::Follower), term)
+            TraceKind::Restarted {
+                term,
+                last_log_index,
+                ..
+            } => {
+                (view.role, view.term) = (Some(Role::Follower), term);
+                view.log_terms.truncate(last_log_index as usize);
             }
             _ => {}
         }
+        view.last_index = view.log_terms.len() as u64;
     }
     views
 }
@@ -86,17 +99,27 @@ fn election_at_1s() -> Vec<(u64, Fault)> {
 
 type Check = fn(&[TraceEvent], usize, u32);
 
+/// Faults to run, the verb of the strike expected, and its check.
+type Case = (Vec<(u64, Fault)>, &'static str, Check);
+
 fn struck_the_leader(events: &[TraceEvent], at: usize, node: u32) {
-    let view = views(&events[..at], 5)[node as usize];
+    let view = views(&events[..at], 5)[node as usize].clone();
     assert_eq!(view.role, Some(Role::Leader), "{view:?}");
 }
 
 fn struck_a_minority_entry(events: &[TraceEvent], at: usize, node: u32) {
     struck_the_leader(events, at, node);
     let before = views(&events[..at], 5);
-    let newest = before[node as usize].last_index;
-    let holders = before.iter().filter(|v| v.last_index >= newest).count();
-    assert!(holders < 3, "entry {newest} on {holders} of 5 nodes");
+    let newest = before[node as usize].last_index as usize;
+    let term = before[node as usize].log_terms[newest - 1];
+    let holders = before
+        .iter()
+        .filter(|v| v.log_terms.get(newest - 1) == Some(&term))
+        .count();
+    assert!(
+        holders < 3,
+        "entry {newest} of term {term} on {holders} of 5 nodes"
+    );
 }
 
 fn struck_a_fresh_voter(events: &[TraceEvent], at: usize, node: u32) {
@@ -132,6 +155,7 @@ fn strand(holders: u32, isolate: bool, at_commit: bool) -> Target {
         holders,
         isolate,
         at_commit,
+        down_ms: 0,
     }
 }
 
@@ -144,7 +168,7 @@ fn each_target_strikes_once_at_its_moment() {
         (2_500, Fault::Restart { node: 1 }),
         (2_500, Fault::Restart { node: 3 }),
     ];
-    let cases: Vec<(Vec<(u64, Fault)>, &str, Check)> = vec![
+    let cases: Vec<Case> = vec![
         (
             armed(strand(1, false, false)),
             "crash",
@@ -290,4 +314,26 @@ fn an_unstruck_target_disarms_quietly_and_trials_stay_deterministic() {
     ]
     .concat();
     assert_eq!(run(&both, 4), run(&both, 4));
+}
+
+#[test]
+fn a_repeating_strand_crashes_leader_after_leader_and_brings_each_back() {
+    let target = Target::StrandLeader {
+        holders: 1,
+        isolate: false,
+        at_commit: false,
+        down_ms: 50,
+    };
+    let events = run(&window(target, 1_000, 3_000), 11);
+    let struck = strikes(&events);
+    let crashes: Vec<_> = struck.iter().filter(|s| s.2.starts_with("crash")).collect();
+    assert!(crashes.len() >= 2, "{struck:?}");
+    for (at, node, _) in &crashes {
+        struck_a_minority_entry(&events, *at, *node);
+        let back = struck
+            .iter()
+            .find(|s| s.0 > *at && s.1 == *node && s.2.starts_with("restart"))
+            .expect("every stranded leader comes back");
+        assert_eq!(events[back.0].time_ns - events[*at].time_ns, 50_000_000);
+    }
 }
