@@ -140,7 +140,7 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<bool, String> {
         world: nemesis::WorldConfig::default(),
         ..TrialConfig::default()
     };
-    println!("raftstorm bench — default trials: 5 nodes, 5 clients, swarm nemesis over all faults, 10 simulated seconds");
+    sayln!("raftstorm bench — default trials: 5 nodes, 5 clients, swarm nemesis over all faults, 10 simulated seconds");
 
     // 1. The simulation alone, one core.
     let world_trials = (args.trials / 10).clamp(20, 500);
@@ -158,14 +158,14 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<bool, String> {
         check_us.push(measure_check_us(config, world_trials, 1_000 + repeat));
         events_per_trial = run.events / world_trials;
     }
-    println!(
+    sayln!(
         "world, 1 thread ({world_trials} trials x {}): median {:.2}M events/s, {:.0}x real time (simulated s per wall s), {events_per_trial} events per trial",
         args.repeat,
         median(events_per_sec) / 1e6,
         median(realtime)
     );
 
-    println!(
+    sayln!(
         "one trial on 1 thread: median {:.0} us simulating, {:.0} us checking (safety, linearizability, liveness)",
         median(simulate_us),
         median(check_us)
@@ -179,7 +179,7 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<bool, String> {
         trials_per_sec.push(trials);
         campaign_events.push(events);
     }
-    println!(
+    sayln!(
         "campaign, {threads} threads ({} trials x {}): median {:.0} trials/s, {:.2}M events/s",
         args.trials,
         args.repeat,
@@ -191,7 +191,7 @@ pub fn run(args: &BenchArgs, threads: usize) -> Result<bool, String> {
     if let Some((before, _)) = memory_kib() {
         campaign_trials_per_sec(config, args.trials * 4, threads, 99)?;
         if let Some((after, peak)) = memory_kib() {
-            println!(
+            sayln!(
                 "memory: {:.1} MiB resident after {} trials, {:.1} MiB after {} more (peak {:.1} MiB)",
                 before as f64 / 1024.0,
                 args.trials * args.repeat,
@@ -221,7 +221,7 @@ fn checker_bench(args: &BenchArgs) -> Result<bool, String> {
         .corpus
         .clone()
         .unwrap_or_else(checker::bench::default_corpus_dir);
-    println!(
+    sayln!(
         "checker on the conformance corpus ({}), median of {} runs per file, {CHECKER_THREADS} threads:",
         dir.display(),
         args.checker_runs
@@ -229,7 +229,7 @@ fn checker_bench(args: &BenchArgs) -> Result<bool, String> {
     let (timings, table) =
         checker::bench::run(&dir, args.checker_runs as usize, CHECKER_THREADS, &baseline)
             .map_err(|err| err.to_string())?;
-    print!("{table}");
+    say!("{table}");
     let as_expected = checker::bench::all_as_expected(&timings);
     if !as_expected {
         eprintln!(

@@ -215,12 +215,12 @@ fn finish_campaign(report: &CampaignReport, args: &CampaignArgs, out_dir: &Path)
         write(junit, report.junit_xml(&bench::check_names()).as_bytes());
     }
     if args.json {
-        println!(
+        sayln!(
             "{}",
             serde_json::to_string_pretty(report).expect("a report serializes")
         );
     } else if !args.quiet {
-        print!("{}", campaign_summary(report, &report_path));
+        say!("{}", campaign_summary(report, &report_path));
     }
     if let Some(shortfall) = report.shortfall().filter(|_| args.quiet || args.json) {
         eprintln!("raftstorm: incomplete: {shortfall}");
@@ -327,11 +327,11 @@ pub fn replay(args: ReplayArgs) -> CommandResult {
         }
     }
     text += &replay_text(&result);
-    print!("{text}");
+    say!("{text}");
     if let Some(out) = &args.out {
         artifact::write_replay(out, &files)
             .map_err(|err| UsageError(format!("{}: cannot write: {err}", out.display())))?;
-        println!("replay written to {}", out.display());
+        sayln!("replay written to {}", out.display());
     }
     if !identical {
         eprintln!("raftstorm: the replay does not reproduce the artifact byte for byte; this is a determinism bug in raftstorm");
@@ -433,7 +433,7 @@ pub fn check(args: CheckArgs) -> CommandResult {
             Ok(verdict) => {
                 combined = combined.and(verdict.validity);
                 if !args.json {
-                    print!("{}", file_verdict_text(&verdict));
+                    say!("{}", file_verdict_text(&verdict));
                 }
                 verdicts.push(verdict);
             }
@@ -444,7 +444,7 @@ pub fn check(args: CheckArgs) -> CommandResult {
         }
     }
     if args.json {
-        println!(
+        sayln!(
             "{}",
             serde_json::to_string_pretty(&verdicts).expect("verdicts serialize")
         );
@@ -647,9 +647,9 @@ pub fn merge(args: MergeArgs) -> CommandResult {
         Some(out) => {
             artifact::write_atomically(out, &json)
                 .map_err(|err| UsageError(format!("{}: cannot write: {err}", out.display())))?;
-            print!("{}", campaign_summary(&merged, out));
+            say!("{}", campaign_summary(&merged, out));
         }
-        None => print!("{}", String::from_utf8_lossy(&json)),
+        None => say!("{}", String::from_utf8_lossy(&json)),
     }
     Ok(merged.exit_code())
 }
@@ -699,8 +699,8 @@ pub fn shrink(args: crate::cli::ShrinkArgs) -> CommandResult {
     files
         .write_to(&out)
         .map_err(|err| UsageError(format!("{}: cannot write: {err}", out.display())))?;
-    print!("{}", crate::shrink::summary(&shrunk));
-    println!("shrunk artifact: {}\nreplay: {replay}", out.display());
+    say!("{}", crate::shrink::summary(&shrunk));
+    sayln!("shrunk artifact: {}\nreplay: {replay}", out.display());
     Ok(exit_code(shrunk.result.verdict.validity))
 }
 
@@ -721,11 +721,11 @@ pub fn explore(args: ExploreArgs) -> CommandResult {
         config,
     };
     let text = explore::report::render(&header, &outcome);
-    print!("{text}");
+    say!("{text}");
     if let Some(path) = &args.out {
         std::fs::write(path, &text)
             .map_err(|err| UsageError(format!("cannot write {}: {err}", path.display())))?;
-        println!("report written to {}", path.display());
+        sayln!("report written to {}", path.display());
     }
     Ok(explore::report::exit_code(&outcome))
 }

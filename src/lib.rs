@@ -16,6 +16,24 @@
 
 #![warn(missing_docs)]
 
+/// Writes to standard output. A reader that went away (`raftstorm replay
+/// … | head`) ends the output quietly: the command still finishes, writes
+/// its files and returns its exit code, instead of panicking mid-report.
+pub(crate) fn write_stdout(text: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(text);
+}
+
+/// `print!` that survives a closed pipe (see [`write_stdout`]).
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` that survives a closed pipe (see [`write_stdout`]).
+macro_rules! sayln {
+    ($($arg:tt)*) => {{ $crate::write_stdout(format_args!($($arg)*)); $crate::write_stdout(format_args!("\n")) }};
+}
+
 pub mod artifact;
 pub mod bench;
 pub mod campaign;
