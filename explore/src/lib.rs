@@ -14,7 +14,7 @@
 //! Completeness and State Machine Safety.
 //!
 //! - [`system`]: what a Raft must offer to be explored; [`raftcore`]: raft-core's;
-//! - [`scope`]: the bounds; [`action`]: the choices;
+//! - [`scope`]: the bounds, [`budget`]: targeting them; [`action`]: the choices;
 //! - [`state`], [`slot`], [`network`], [`ghost`]: the state;
 //! - [`model`], [`step`]: the transitions; [`symmetry`]: the reduction;
 //! - [`properties`]: what is checked; [`run`]: running a checker;
@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod budget;
 pub mod ghost;
 mod hashing;
 pub mod model;
@@ -40,6 +41,7 @@ pub mod system;
 pub mod trace;
 
 pub use action::Action;
+pub use budget::TimeoutBudget;
 pub use model::ExploreModel;
 pub use run::{explore, Outcome, RunConfig, Strategy};
 pub use scope::{NetworkKind, Scope};

@@ -17,7 +17,7 @@
 //!
 //! The representative sorts nodes by a signature that renaming cannot
 //! change (role, term, whom it voted for as self/other/nobody, observed log,
-//! commit and applied indexes, timers, messages to and from it, requests
+//! commit and applied indexes, timers, timeout budget left, messages to and from it, requests
 //! delivered to it). Nodes with
 //! equal signatures keep their relative order: the representative is then
 //! not always the same for two renamings of a state, which only costs some
@@ -89,6 +89,7 @@ fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<Signature> {
                 vote,
                 &slot.log,
                 slot.armed,
+                slot.timeouts_left,
                 traffic[id],
                 requests_at(state.delivered, id),
             ));
