@@ -16,7 +16,7 @@
 //! - [`system`]: what a Raft must offer to be explored; [`raftcore`]: raft-core's;
 //! - [`scope`]: the bounds, [`budget`]: targeting them; [`action`]: the choices;
 //! - [`state`], [`slot`], [`network`], [`ghost`]: the state;
-//! - [`model`], [`step`]: the transitions; [`symmetry`]: the reduction;
+//! - [`model`], [`step`]: the transitions; [`symmetry`]: the reduction (with a memo of renamed slots);
 //! - [`properties`]: what is checked; [`run`]: running a checker;
 //! - [`trace`]: a path as a readable trace; [`report`]: the result.
 
@@ -30,6 +30,7 @@ pub mod model;
 pub mod network;
 pub mod properties;
 pub mod raftcore;
+mod relabel_cache;
 pub mod report;
 pub mod run;
 pub mod scope;

@@ -26,6 +26,7 @@
 use crate::hashing::hash_of;
 use crate::model::ExploreModel;
 use crate::network::Envelope;
+use crate::relabel_cache;
 use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
 use histories::NodeId;
@@ -112,7 +113,7 @@ fn requests_at(delivered: u128, id: usize) -> u16 {
 pub fn relabeled<R: Explorable>(state: &Cluster<R>, rename: &[NodeId]) -> Cluster<R> {
     let mut slots = state.slots.clone();
     for (old, slot) in state.slots.iter().enumerate() {
-        slots[rename[old] as usize] = Arc::new(slot.relabeled(rename));
+        slots[rename[old] as usize] = relabel_cache::renamed(slot, rename);
     }
     let network = state.network.relabeled(|envelope| Envelope {
         from: rename[envelope.from as usize],
