@@ -45,7 +45,7 @@ fn correct_scopes_exhaust_with_exit_0_and_say_so() {
             "--heartbeats",
             "1",
         ],
-        &["--max-term", "2", "--timeouts", "1,1,0"],
+        &["--max-term", "2", "--timeouts", "2,1,0"],
     ];
     for args in cases {
         let output = raftstorm(args);
