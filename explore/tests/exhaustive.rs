@@ -136,7 +136,7 @@ fn planted_bugs_are_caught_with_shortest_counterexamples() {
 /// out, three and two times) is an under-approximation of that scope: the
 /// path found is a real one, and the trace checker confirms it.
 ///
-/// Breadth-first to depth 19 here is ~40M states (~3 min in release on this
+/// Breadth-first to depth 19 here is ~40M states (~2 min in release on this
 /// 2-core VM, far longer unoptimised), so it runs only in optimised builds:
 /// `cargo test --release -p explore --test exhaustive`.
 #[test]
