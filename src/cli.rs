@@ -8,7 +8,7 @@ use crate::trial::{CheckerConfig, TrialConfig};
 use crate::workload::WorkloadConfig;
 use checker::linearizability::ModelKind;
 use clap::{Args, Parser, Subcommand};
-use explore::{NetworkKind, RunConfig, Scope, Strategy};
+use explore::{NetworkKind, RunConfig, Scope, Strategy, TimeoutBudget};
 use histories::format::Format;
 use histories::Value;
 use nemesis::{ClientConfig, FaultKinds, NemesisConfig, WorldConfig};
@@ -445,6 +445,10 @@ pub struct ExploreArgs {
     /// Heartbeats in all (each starts a new round: the state space grows fastest with these).
     #[arg(long, default_value_t = Scope::default().heartbeats)]
     pub heartbeats: u32,
+    /// Election timeouts each node may take, e.g. 3,2,0 (default: no
+    /// budget). A budget targets the search: only those paths are explored.
+    #[arg(long, value_parser = parse_timeout_budget)]
+    pub timeouts: Option<TimeoutBudget>,
     /// Most entries in one AppendEntries.
     #[arg(long, default_value_t = Scope::default().max_batch)]
     pub max_batch: usize,
@@ -497,6 +501,7 @@ impl ExploreArgs {
             network: self.network,
             crashes: self.crashes,
             heartbeats: self.heartbeats,
+            timeouts: self.timeouts,
             max_batch: self.max_batch,
             read_mode: self.read_mode,
             symmetry: !self.no_symmetry,
@@ -520,6 +525,10 @@ impl ExploreArgs {
             progress: !self.quiet,
         }
     }
+}
+
+fn parse_timeout_budget(text: &str) -> Result<TimeoutBudget, String> {
+    text.parse()
 }
 
 fn parse_network(text: &str) -> Result<NetworkKind, String> {

@@ -14,21 +14,23 @@
 //! Completeness and State Machine Safety.
 //!
 //! - [`system`]: what a Raft must offer to be explored; [`raftcore`]: raft-core's;
-//! - [`scope`]: the bounds; [`action`]: the choices;
+//! - [`scope`]: the bounds, [`budget`]: targeting them; [`action`]: the choices;
 //! - [`state`], [`slot`], [`network`], [`ghost`]: the state;
-//! - [`model`], [`step`]: the transitions; [`symmetry`]: the reduction;
+//! - [`model`], [`step`]: the transitions; [`symmetry`]: the reduction (with a memo of renamed slots);
 //! - [`properties`]: what is checked; [`run`]: running a checker;
 //! - [`trace`]: a path as a readable trace; [`report`]: the result.
 
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod budget;
 pub mod ghost;
 mod hashing;
 pub mod model;
 pub mod network;
 pub mod properties;
 pub mod raftcore;
+mod relabel_cache;
 pub mod report;
 pub mod run;
 pub mod scope;
@@ -40,6 +42,7 @@ pub mod system;
 pub mod trace;
 
 pub use action::Action;
+pub use budget::TimeoutBudget;
 pub use model::ExploreModel;
 pub use run::{explore, Outcome, RunConfig, Strategy};
 pub use scope::{NetworkKind, Scope};

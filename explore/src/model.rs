@@ -7,6 +7,7 @@ use crate::ghost::Ghost;
 use crate::network::Network;
 use crate::properties;
 use crate::scope::{NetworkKind, Scope};
+use crate::slot::Slot;
 use crate::state::{delivery_bit, Cluster};
 use crate::step::Seen;
 use crate::system::Explorable;
@@ -108,7 +109,11 @@ impl<R: Explorable> ExploreModel<R> {
         let mut outs = Vec::new();
         let mut slots = Vec::new();
         for id in 0..self.scope.nodes {
-            let (slot, out) = self.booted(id, R::Disk::default(), Vec::new());
+            let (mut slot, out) = self.booted(id, R::Disk::default(), Vec::new());
+            if let Some(budget) = self.scope.timeouts {
+                slot.timeouts_left = budget.of(id);
+                slot.seal();
+            }
             slots.push(Arc::new(slot));
             outs.push(out);
         }
@@ -137,7 +142,7 @@ impl<R: Explorable> ExploreModel<R> {
         for (id, slot) in state.slots.iter().enumerate() {
             let node = id as NodeId;
             for timer in (0..R::TIMERS as u8).filter(|&t| slot.is_armed(t)) {
-                if !R::is_periodic(timer) || u32::from(state.beats) < self.scope.heartbeats {
+                if self.may_fire(state, slot, timer) {
                     actions.push(Action::Fire { node, timer });
                 }
             }
@@ -152,6 +157,15 @@ impl<R: Explorable> ExploreModel<R> {
         }
         self.faults(state, actions);
         self.client_requests(state, actions);
+    }
+
+    /// True when the scope's budget allows one more firing of `timer`.
+    fn may_fire(&self, state: &Cluster<R>, slot: &Slot<R>, timer: u8) -> bool {
+        if R::is_periodic(timer) {
+            u32::from(state.beats) < self.scope.heartbeats
+        } else {
+            slot.timeouts_left > 0
+        }
     }
 
     fn faults(&self, state: &Cluster<R>, actions: &mut Vec<Action>) {

@@ -7,6 +7,7 @@
 //! term. States past a bound are outside the scope (not explored further),
 //! never silently wrong.
 
+use crate::budget::TimeoutBudget;
 use replica::{ClientRequest, ClusterConfig, KvOp, ReadMode};
 use std::fmt;
 use std::str::FromStr;
@@ -80,6 +81,9 @@ pub struct Scope {
     /// delivered in any order with everything else: heartbeats are what
     /// the state space grows fastest with.
     pub heartbeats: u32,
+    /// Election timeouts each node may take (see [`TimeoutBudget`]), or
+    /// `None` for no budget (terms still bound them).
+    pub timeouts: Option<TimeoutBudget>,
     /// Most entries in one AppendEntries.
     pub max_batch: usize,
     /// How reads are made linearizable: ReadIndex (a heartbeat round
@@ -103,6 +107,7 @@ impl Default for Scope {
             network: NetworkKind::Unordered,
             crashes: 0,
             heartbeats: 0,
+            timeouts: None,
             max_batch: 64,
             read_mode: ReadMode::ReadIndex,
             symmetry: true,
@@ -133,6 +138,13 @@ impl Scope {
         }
         if self.crashes > 255 || self.heartbeats > 255 {
             return Err("--crashes and --heartbeats must be at most 255".to_string());
+        }
+        if let Some(budget) = self.timeouts.filter(|b| b.nodes() != self.nodes) {
+            return Err(format!(
+                "--timeouts {budget} names {} nodes, the cluster has {}",
+                budget.nodes(),
+                self.nodes
+            ));
         }
         if self.max_batch == 0 {
             return Err("--max-batch must be at least 1".to_string());
@@ -182,10 +194,14 @@ impl Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let timeouts = match self.timeouts {
+            Some(budget) => format!("timeouts {budget} per node"),
+            None => "any timeouts".to_string(),
+        };
         write!(
             f,
             "{} nodes, terms <= {}, {} requests, logs <= {}, {} network, {} crashes, \
-             {} heartbeats, batch {}, {} reads, symmetry {}",
+             {} heartbeats, {timeouts}, batch {}, {} reads, symmetry {}",
             self.nodes,
             self.max_term,
             self.requests,

@@ -14,6 +14,9 @@ use replica::Role;
 /// An entry as observed: its term and its command's identity.
 pub type LogEntry = (u64, EntryId);
 
+/// [`Slot::timeouts_left`] of a scope without a timeout budget.
+pub const UNBUDGETED: u8 = u8::MAX;
+
 /// One node of a cluster state.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Slot<R: Explorable> {
@@ -34,6 +37,9 @@ pub struct Slot<R: Explorable> {
     pub commit: u64,
     /// Its applied index as observed (volatile).
     pub applied: u64,
+    /// Election timeouts it may still take ([`UNBUDGETED`]: any), kept
+    /// across crashes (see [`crate::budget`]).
+    pub timeouts_left: u8,
     hash: u64,
 }
 
@@ -49,6 +55,7 @@ impl<R: Explorable> Slot<R> {
             log,
             commit: 0,
             applied: 0,
+            timeouts_left: UNBUDGETED,
             hash: 0,
         };
         slot.seal();
@@ -106,6 +113,7 @@ impl<R: Explorable> Slot<R> {
             log: self.log.clone(),
             commit: self.commit,
             applied: self.applied,
+            timeouts_left: self.timeouts_left,
             hash: 0,
         };
         slot.seal();
@@ -117,6 +125,7 @@ impl<R: Explorable> Slot<R> {
         self.hash = hash_of(&(
             (&self.replica, &self.disk, self.armed),
             (self.term, self.role, &self.log, self.commit, self.applied),
+            self.timeouts_left,
         ));
     }
 

@@ -13,7 +13,7 @@ use crate::model::ExploreModel;
 use crate::network::Envelope;
 use crate::properties::Safety;
 use crate::scope::NetworkKind;
-use crate::slot::{LogEntry, Slot};
+use crate::slot::{LogEntry, Slot, UNBUDGETED};
 use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
 use histories::{NodeId, TraceKind};
@@ -36,13 +36,7 @@ impl<R: Explorable> ExploreModel<R> {
         let mut next = state.clone();
         next.depth = state.depth + 1;
         match action {
-            Action::Fire { node, timer } => {
-                Arc::make_mut(&mut next.slots[node as usize]).armed &= !(1 << timer);
-                if R::is_periodic(timer) {
-                    next.beats += 1;
-                }
-                self.step(&mut next, node, Input::Timer(timer), seen);
-            }
+            Action::Fire { node, timer } => self.fire(&mut next, node, timer, seen),
             Action::Deliver { message } => {
                 let envelope = if self.scope.network == NetworkKind::Duplicating {
                     Arc::clone(&next.network.items()[message].envelope)
@@ -77,11 +71,36 @@ impl<R: Explorable> ExploreModel<R> {
         next
     }
 
+    /// Fires `timer` of `node`, and spends the scope's budget for it. A
+    /// timeout that changes nothing (a leader's election timer, which only
+    /// re-arms: raft-core election.rs) spends none: the state is then the
+    /// one before, and counting it would only make copies of that state
+    /// that differ in a number.
+    fn fire(&self, next: &mut Cluster<R>, node: NodeId, timer: u8, seen: Option<&mut Seen>) {
+        let before = Arc::clone(&next.slots[node as usize]);
+        let in_flight = next.network.items().len();
+        Arc::make_mut(&mut next.slots[node as usize]).armed &= !(1 << timer);
+        self.step(next, node, Input::Timer(timer), seen);
+        if R::is_periodic(timer) {
+            next.beats += 1;
+        } else if before.timeouts_left != UNBUDGETED {
+            let idle =
+                next.network.items().len() == in_flight && *next.slots[node as usize] == *before;
+            if !idle {
+                let slot = Arc::make_mut(&mut next.slots[node as usize]);
+                slot.timeouts_left -= 1;
+                slot.seal();
+            }
+        }
+    }
+
     /// Boots node `id` from its disk after a crash, as the world restarts
     /// a node, and records the restart as the world does.
     fn boot(&self, state: &mut Cluster<R>, id: NodeId, mut seen: Option<&mut Seen>) {
         let old = &state.slots[id as usize];
-        let (slot, mut out) = self.booted(id, old.disk.clone(), old.log.clone());
+        let (mut slot, mut out) = self.booted(id, old.disk.clone(), old.log.clone());
+        slot.timeouts_left = old.timeouts_left;
+        slot.seal();
         let status = slot.replica.as_ref().map(R::status).expect("just booted");
         state.slots[id as usize] = Arc::new(slot);
         if let Some(seen) = seen.as_deref_mut() {

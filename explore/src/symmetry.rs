@@ -17,7 +17,7 @@
 //!
 //! The representative sorts nodes by a signature that renaming cannot
 //! change (role, term, whom it voted for as self/other/nobody, observed log,
-//! commit and applied indexes, timers, messages to and from it, requests
+//! commit and applied indexes, timers, timeout budget left, messages to and from it, requests
 //! delivered to it). Nodes with
 //! equal signatures keep their relative order: the representative is then
 //! not always the same for two renamings of a state, which only costs some
@@ -26,6 +26,7 @@
 use crate::hashing::hash_of;
 use crate::model::ExploreModel;
 use crate::network::Envelope;
+use crate::relabel_cache;
 use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
 use histories::NodeId;
@@ -89,6 +90,7 @@ fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<Signature> {
                 vote,
                 &slot.log,
                 slot.armed,
+                slot.timeouts_left,
                 traffic[id],
                 requests_at(state.delivered, id),
             ));
@@ -111,7 +113,7 @@ fn requests_at(delivered: u128, id: usize) -> u16 {
 pub fn relabeled<R: Explorable>(state: &Cluster<R>, rename: &[NodeId]) -> Cluster<R> {
     let mut slots = state.slots.clone();
     for (old, slot) in state.slots.iter().enumerate() {
-        slots[rename[old] as usize] = Arc::new(slot.relabeled(rename));
+        slots[rename[old] as usize] = relabel_cache::renamed(slot, rename);
     }
     let network = state.network.relabeled(|envelope| Envelope {
         from: rename[envelope.from as usize],
