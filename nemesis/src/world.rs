@@ -15,6 +15,7 @@
 //! too (see [`crate::client`]).
 
 use crate::client::{Client, ClientConfig, Workload};
+use crate::majority::{clean_majority, MajorityChange};
 use crate::network::{Fate, Network, NetworkConfig};
 use crate::queue::EventQueue;
 use crate::schedule::{Fault, FaultSchedule, FaultWindow};
@@ -138,6 +139,9 @@ pub struct TrialOutput {
     pub trace: Trace,
     /// Counters.
     pub stats: WorldStats,
+    /// When a clean majority existed (see [`crate::majority`]), in time
+    /// order, from time 0.
+    pub majorities: Vec<MajorityChange>,
 }
 
 /// Something that happens at a point of virtual time.
@@ -249,6 +253,7 @@ pub struct World<W: Workload, R: Replica> {
     pub(crate) trace: Trace,
     pub(crate) stats: WorldStats,
     pub(crate) delivery_log: Option<Vec<Delivery>>,
+    pub(crate) majorities: Vec<MajorityChange>,
 }
 
 const NS_PER_US: u64 = 1_000;
@@ -299,6 +304,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             },
             stats: WorldStats::default(),
             delivery_log: None,
+            majorities: Vec::new(),
         };
         for index in 0..world.schedule.faults.len() {
             let at_ns = world.schedule.faults[index].at_ms * NS_PER_MS;
@@ -317,6 +323,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             world.boot(id, 0);
         }
         world.start_clients();
+        world.note_majority();
         world
     }
 
@@ -380,6 +387,7 @@ impl<W: Workload, R: Replica> World<W, R> {
                 .expect("an in-memory recorder cannot fail"),
             trace: self.trace,
             stats: self.stats,
+            majorities: self.majorities,
         }
     }
 
@@ -594,6 +602,24 @@ impl<W: Workload, R: Replica> World<W, R> {
             Fault::Duplicate { permille } => self.network.set_duplicate(*permille),
             Fault::Delay { max_extra_ms } => self.network.set_extra_delay(max_extra_ms * 1_000),
             Fault::HealAll => self.heal_all(),
+        }
+        self.note_majority();
+    }
+
+    /// Records the clean majority when it changed (see [`crate::majority`]).
+    fn note_majority(&mut self) {
+        let bits = |keep: &dyn Fn(&NodeSlot<R>) -> bool| {
+            (self.nodes.iter().enumerate())
+                .filter(|(_, slot)| keep(slot))
+                .fold(0u64, |bits, (id, _)| bits | 1 << id)
+        };
+        let running = bits(&|slot| slot.node.is_some() && !slot.paused);
+        let skewed = bits(&|slot| slot.skew_permille != 1000);
+        let size = self.config.cluster.cluster_size;
+        let members = clean_majority(&self.network, size, running, skewed);
+        if self.majorities.last().map(|last| last.members) != Some(members) {
+            let time_ns = self.now_ns;
+            self.majorities.push(MajorityChange { time_ns, members });
         }
     }
 
