@@ -131,6 +131,10 @@ pub struct TrialArgs {
     /// the order of unique writes from what reads saw.
     #[arg(long)]
     pub search_only: bool,
+    /// Do not judge availability (quiet-period latency and throughput,
+    /// leaders and commits in clean majorities during faults).
+    #[arg(long)]
+    pub no_availability: bool,
     /// Simulated duration of a trial, in milliseconds (2000 to 3600000).
     #[arg(long, default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(2_000..=nemesis::MAX_TRIAL_MS))]
@@ -170,6 +174,7 @@ impl TrialArgs {
             checker: CheckerConfig {
                 max_states: self.max_states,
                 infer_orders: !self.search_only,
+                availability: !self.no_availability,
                 ..CheckerConfig::default()
             },
         };

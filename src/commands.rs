@@ -388,6 +388,13 @@ fn replay_text(result: &TrialResult) -> String {
     if verdict.liveness.validity != Validity::Valid {
         let _ = writeln!(text, "\n{}", verdict.liveness);
     }
+    if let Some(availability) = verdict
+        .availability
+        .as_ref()
+        .filter(|report| report.validity != Validity::Valid)
+    {
+        let _ = writeln!(text, "\n{availability}");
+    }
     let _ = writeln!(
         text,
         "\ntimeline (faults, elections, and the operations around the failure):\n{}",
