@@ -100,7 +100,10 @@ pub fn mutants_of(
         }
         SystemConfig::Custom => return Err("mutants runs built-in systems only".to_string()),
     };
-    if let Some(unknown) = only.iter().find(|name| !all.iter().any(|m| m.name == *name)) {
+    if let Some(unknown) = only
+        .iter()
+        .find(|name| !all.iter().any(|m| m.name == *name))
+    {
         let names: Vec<&str> = all.iter().map(|m| m.name).collect();
         return Err(format!(
             "unknown {} bug '{unknown}'; expected one of: {}",
@@ -173,7 +176,10 @@ pub fn run_seed(
             system,
             ..config.trial
         },
-        out_dir: config.out_dir.join(label).join(format!("seed-{campaign_seed}")),
+        out_dir: config
+            .out_dir
+            .join(label)
+            .join(format!("seed-{campaign_seed}")),
         max_failures: 20,
     };
     let stop = AtomicBool::new(false);
@@ -193,7 +199,9 @@ pub fn run_seed(
         trials: report.totals.trials,
         first_detection_trial: first.as_ref().map(|(entry, _)| entry.index + 1),
         first_detection_sec: first.as_ref().map(|(_, seconds)| *seconds),
-        checks: first.as_ref().map_or_else(Vec::new, |(e, _)| e.checks.clone()),
+        checks: first
+            .as_ref()
+            .map_or_else(Vec::new, |(e, _)| e.checks.clone()),
         reason: first.as_ref().and_then(|(e, _)| e.reason.clone()),
         replay: first.as_ref().map(|(e, _)| e.replay.clone()),
         cut_by_time: first.is_none()
@@ -282,7 +290,9 @@ fn shrink_first(report: &mut CampaignReport, threads: usize) -> std::io::Result<
     report.failures.truncate(1);
     crate::shrink::shrink_first_failures(report, &BuiltIn, budget, &mut |_| {})?;
     let first = report.failures.first();
-    Ok(first.and_then(|f| f.shrunk.first()).map(|s| s.replay.clone()))
+    Ok(first
+        .and_then(|f| f.shrunk.first())
+        .map(|s| s.replay.clone()))
 }
 
 /// Runs every mutant and the control (see the module docs); `progress`
@@ -292,14 +302,16 @@ pub fn run_mutants(
     progress: &mut dyn FnMut(&str),
 ) -> Result<MutantsReport, String> {
     let (mutants, control) = mutants_of(config.trial.system, &config.only)?;
-    let io = |err: std::io::Error| format!("cannot write under {}: {err}", config.out_dir.display());
+    let io =
+        |err: std::io::Error| format!("cannot write under {}: {err}", config.out_dir.display());
     let campaign_seeds = config.first_seed..config.first_seed.saturating_add(config.seeds);
     let mut rows = Vec::new();
     for mutant in &mutants {
         let mut seeds = Vec::new();
         let mut shrunk_replay = None;
         for seed in campaign_seeds.clone() {
-            let (run, mut report) = run_seed(config, mutant.system, mutant.name, seed).map_err(io)?;
+            let (run, mut report) =
+                run_seed(config, mutant.system, mutant.name, seed).map_err(io)?;
             if config.shrink && shrunk_replay.is_none() && run.first_detection_trial.is_some() {
                 shrunk_replay = shrink_first(&mut report, config.threads).map_err(io)?;
             }

@@ -94,7 +94,11 @@ fn footer(report: &MutantsReport) -> String {
         control.seeds.len(),
         control.false_alarms
     );
-    for run in control.seeds.iter().filter(|r| r.first_detection_trial.is_some()) {
+    for run in control
+        .seeds
+        .iter()
+        .filter(|r| r.first_detection_trial.is_some())
+    {
         let _ = writeln!(
             text,
             "  false alarm, seed {}: {} ({})",
