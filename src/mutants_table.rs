@@ -136,9 +136,11 @@ fn footer(report: &MutantsReport) -> String {
 mod tests {
     use super::median_worst;
 
+    type Case<'a> = (&'a [u64], Option<(u64, u64)>);
+
     #[test]
     fn medians_are_one_of_the_values() {
-        let cases: [(&[u64], Option<(u64, u64)>); 4] = [
+        let cases: [Case; 4] = [
             (&[], None),
             (&[7], Some((7, 7))),
             (&[9, 1, 5, 3], Some((3, 9))),

@@ -124,10 +124,11 @@ impl<'a> Judging<'a> {
     /// Looks at the cluster after an instant's last event.
     fn look(&mut self, time_ns: u64, view: &ClusterView) {
         let in_time = (self.span.start_ns..=self.election_end_ns()).contains(&time_ns);
-        if self.leader_at_ns.is_none() && in_time {
-            if view.recognised_leader(self.span.members).is_some() {
-                self.leader_at_ns = Some(time_ns);
-            }
+        if self.leader_at_ns.is_none()
+            && in_time
+            && view.recognised_leader(self.span.members).is_some()
+        {
+            self.leader_at_ns = Some(time_ns);
         }
     }
 
