@@ -69,7 +69,7 @@ pub struct MutantsArgs {
     /// Worker threads (default: every core).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Where the campaigns' artifacts go (OUT/<bug>/seed-<s>/).
+    /// Where the campaigns' artifacts go (`OUT/<bug>/seed-<s>/`).
     #[arg(long, default_value = "raftstorm-mutants")]
     pub out: PathBuf,
     /// Print the report as JSON instead of a table.

@@ -6,13 +6,13 @@
 //! servers are operational and can communicate with each other and with
 //! clients" (§5, §5.6) — and as fast as its timing allows:
 //!
-//! 1. **Quiet period** ([`quiet`]): once every fault is healed and a stable
+//! 1. **Quiet period** (`quiet.rs`): once every fault is healed and a stable
 //!    leader is known to every node, each operation completes within
 //!    [`Bounds::quiet_op_ns`], and the clients complete at least half the
 //!    operations their slots allow. A Raft that drops client requests
 //!    while another is in flight recovers (clients retry) and passes
 //!    liveness, but fails this.
-//! 2. **Clean majorities during faults** ([`spans`]): whenever the world
+//! 2. **Clean majorities during faults** (`spans.rs`): whenever the world
 //!    recorded a clean majority (running, unskewed, an isolated clique,
 //!    no link faults) for longer than [`Bounds::election_ns`], it must
 //!    elect a leader among itself within that bound, that leader must
@@ -20,7 +20,7 @@
 //!    that needs more than a bare majority stays safe, recovers after the
 //!    heal, and fails this.
 //!
-//! Every bound derives from the trial's configuration ([`bounds`]).
+//! Every bound derives from the trial's configuration ([`Bounds`]).
 
 mod bounds;
 mod cluster;
