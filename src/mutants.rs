@@ -193,6 +193,8 @@ pub fn run_seed(
         resume: None,
     };
     let report = run_campaign_with(&campaign, &BuiltIn, &mut observer, controls)?;
+    let report_path = campaign.out_dir.join("report.json");
+    crate::artifact::write_atomically(&report_path, &crate::artifact::to_pretty_json(&report))?;
     let first = observer.first;
     let run = SeedRun {
         campaign_seed,

@@ -143,3 +143,94 @@ fn final_reign(trace: &Trace) -> Option<(NodeId, u64)> {
     }
     reign.map(|((leader, _), since)| (leader, since))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::availability::{check_availability, Bounds, Timing};
+    use histories::{Function, Op, OpType, Process, Role, TraceKind, Value};
+
+    const MS: u64 = 1_000_000;
+
+    fn params() -> AvailabilityParams {
+        let timing = Timing {
+            cluster_size: 3,
+            election_timeout_max_ms: 300,
+            heartbeat_ms: 50,
+            latency_max_us: 5_000,
+            max_batch: 64,
+            clients: 1,
+            attempt_timeout_ms: 250,
+            retry_backoff_ms: 25,
+            think_max_ms: 20,
+            op_timeout_ms: 1_000,
+        };
+        AvailabilityParams {
+            bounds: Bounds::derive(&timing),
+            heal_time_ns: 1_000 * MS,
+            clients_stop_ns: 2_500 * MS,
+            end_ns: 3_000 * MS,
+            clients: 1,
+        }
+    }
+
+    /// One client's operations: (invoke ms, took ms, completion).
+    fn history(ops: &[(u64, u64, OpType)]) -> History {
+        let mut records = Vec::new();
+        for &(at, took, kind) in ops {
+            for (time, kind) in [(at, OpType::Invoke), (at + took, kind)] {
+                records.push(Op {
+                    index: records.len() as u64,
+                    time_ns: time * MS,
+                    kind,
+                    process: Process::Client(0),
+                    f: Function::Put,
+                    key: Some(Value::str("k")),
+                    value: Value::str("v"),
+                    error: None,
+                    node: None,
+                });
+            }
+        }
+        History::new(records)
+    }
+
+    #[test]
+    fn after_the_heal_operations_are_as_fast_as_the_timing_allows() {
+        let mut trace = Trace::default();
+        let leader = TraceKind::RoleChanged {
+            role: Role::Leader,
+            term: 1,
+        };
+        trace.record(100 * MS, 0, leader);
+        trace.record_nemesis(1_000 * MS, "heal".to_string());
+        let fast: Vec<(u64, u64, OpType)> =
+            (0..8).map(|i| (1_100 + i * 50, 30, OpType::Ok)).collect();
+        // (operations, problems expected)
+        let cases = [
+            (fast.clone(), vec![]),
+            (vec![(1_100, 300, OpType::Ok)], vec!["slow-after-heal"]),
+            (vec![(1_100, 1_000, OpType::Info)], vec!["slow-after-heal"]),
+            // Before the leader is known to everyone: not judged.
+            (vec![(1_020, 300, OpType::Ok)], vec![]),
+            (
+                vec![(1_100, 30, OpType::Ok), (2_490, 5, OpType::Ok)],
+                vec!["throughput-collapsed"],
+            ),
+        ];
+        for (ops, expected) in cases {
+            let report = check_availability(&trace, &history(&ops), &[], &params());
+            let kinds: Vec<String> = report
+                .problems
+                .iter()
+                .map(|p| {
+                    serde_json::to_value(p).unwrap()["problem"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            assert_eq!(kinds, expected, "{ops:?}");
+        }
+    }
+}

@@ -14,7 +14,9 @@
 //!    majority (§8).
 
 use super::cluster::ClusterView;
-use super::{AvailabilityParams, AvailabilityProblem, MajoritySpan, Measured, Timed};
+use super::{
+    AvailabilityParams, AvailabilityProblem, MajoritySpan, Measured, Timed, MAX_OPS_LISTED,
+};
 use histories::{NodeId, Role, Trace, TraceKind};
 
 /// An entry a leader of the majority must commit.
@@ -34,6 +36,8 @@ struct Judging<'a> {
     obligations: Vec<Obligation>,
     read_served: bool,
     slowest_commit_permille: u64,
+    /// Entries it failed to commit in time.
+    uncommitted: usize,
     problems: Vec<AvailabilityProblem>,
 }
 
@@ -50,6 +54,7 @@ impl<'a> Judging<'a> {
             obligations: Vec::new(),
             read_served: false,
             slowest_commit_permille: 0,
+            uncommitted: 0,
             problems: Vec::new(),
         }
     }
@@ -62,11 +67,16 @@ impl<'a> Judging<'a> {
         self.span.start_ns + self.params.bounds.election_ns
     }
 
-    /// Fails the obligations whose deadline passed before `now_ns`.
+    /// Fails the obligations whose deadline passed before `now_ns` (the
+    /// first [`MAX_OPS_LISTED`] of a majority are reported; one is proof).
     fn expire(&mut self, now_ns: u64) {
         let members = self.span.members;
         let bounds = self.params.bounds;
         for missed in self.obligations.extract_if(.., |o| o.deadline_ns < now_ns) {
+            self.uncommitted += 1;
+            if self.uncommitted > MAX_OPS_LISTED {
+                continue;
+            }
             self.problems
                 .push(AvailabilityProblem::UncommittedInMajority {
                     members: members_of(members),
@@ -227,4 +237,106 @@ pub(super) fn judge(
         problems.extend(Judging::new(span, params).finish(&gets, measured));
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::availability::{Bounds, Timing};
+    use histories::EntryId;
+
+    const MS: u64 = 1_000_000;
+
+    fn params() -> AvailabilityParams {
+        let timing = Timing {
+            cluster_size: 3,
+            election_timeout_max_ms: 300,
+            heartbeat_ms: 50,
+            latency_max_us: 5_000,
+            max_batch: 64,
+            clients: 1,
+            attempt_timeout_ms: 250,
+            retry_backoff_ms: 25,
+            think_max_ms: 20,
+            op_timeout_ms: 1_000,
+        };
+        AvailabilityParams {
+            bounds: Bounds::derive(&timing),
+            heal_time_ns: 9_000 * MS,
+            clients_stop_ns: 9_000 * MS,
+            end_ns: 10_000 * MS,
+            clients: 1,
+        }
+    }
+
+    /// n0 leads term 1 from `elected_ms` (if ever), appends index 1 100 ms
+    /// later and commits it at `commit_ms` (if ever).
+    fn trace(elected_ms: Option<u64>, commit_ms: Option<u64>) -> Trace {
+        let mut trace = Trace::default();
+        trace.record_nemesis(0, "start".to_string());
+        if let Some(at) = elected_ms {
+            let leader = TraceKind::RoleChanged {
+                role: Role::Leader,
+                term: 1,
+            };
+            trace.record(at * MS, 0, leader);
+            let entry = TraceKind::LogAppended {
+                index: 1,
+                term: 1,
+                entry: EntryId::Noop,
+            };
+            trace.record((at + 100) * MS, 0, entry);
+        }
+        if let Some(at) = commit_ms {
+            trace.record(at * MS, 0, TraceKind::CommitAdvanced { commit_index: 1 });
+        }
+        trace.record_nemesis(8_000 * MS, "end".to_string());
+        trace
+    }
+
+    #[test]
+    fn clean_majorities_must_elect_and_commit() {
+        let long = MajoritySpan {
+            start_ns: 0,
+            end_ns: 8_000 * MS,
+            members: 0b011,
+        };
+        let short = MajoritySpan {
+            end_ns: 1_500 * MS,
+            ..long
+        };
+        // (span, elected, committed, problems expected)
+        let cases = [
+            (long, Some(500), Some(700), vec![]),
+            (long, None, None, vec!["no-leader-in-majority"]),
+            (long, Some(500), None, vec!["uncommitted-in-majority"]),
+            (
+                long,
+                Some(3_000),
+                Some(3_200),
+                vec!["no-leader-in-majority"],
+            ),
+            (short, None, None, vec![]),
+        ];
+        for (span, elected, committed, expected) in cases {
+            let mut measured = Measured::default();
+            let problems = judge(
+                &trace(elected, committed),
+                &[],
+                &[span],
+                &params(),
+                &mut measured,
+            );
+            let kinds: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    serde_json::to_value(p).unwrap()["problem"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            assert_eq!(kinds, expected, "{span:?} {elected:?} {committed:?}");
+        }
+    }
 }
