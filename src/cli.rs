@@ -45,6 +45,47 @@ pub enum Command {
     /// Turn a failing trial into the smallest trial that still fails the
     /// same check.
     Shrink(ShrinkArgs),
+    /// Plant each bug of a system in turn and measure how fast campaigns
+    /// catch it, with the correct build as a control.
+    Mutants(MutantsArgs),
+}
+
+/// `raftstorm mutants`.
+#[derive(Debug, Clone, Args)]
+pub struct MutantsArgs {
+    /// The first campaign seed; each mutant runs seeds SEED..SEED+N.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Campaign seeds per mutant (and for the control).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub seeds: u64,
+    /// Most trials per seed before a bug counts as not caught there (the
+    /// control runs all of them).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub budget_trials: u64,
+    /// Most wall seconds per seed (a campaign cut by it is marked; wall
+    /// time decides nothing else).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub budget_seconds: Option<u64>,
+    /// Worker threads (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Where the campaigns' artifacts go (`OUT/<bug>/seed-<s>/`).
+    #[arg(long, default_value = "raftstorm-mutants")]
+    pub out: PathBuf,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not shrink each bug's first detection.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// No progress lines.
+    #[arg(long)]
+    pub quiet: bool,
+    /// The trials' configuration; --bug NAME (repeatable) limits the run
+    /// to those bugs.
+    #[command(flatten)]
+    pub trial: TrialArgs,
 }
 
 /// `raftstorm shrink`.
@@ -144,6 +185,10 @@ pub struct TrialArgs {
     /// the order of unique writes from what reads saw.
     #[arg(long)]
     pub search_only: bool,
+    /// Do not judge availability (quiet-period latency and throughput,
+    /// leaders and commits in clean majorities during faults).
+    #[arg(long)]
+    pub no_availability: bool,
     /// Simulated duration of a trial, in milliseconds (2000 to 3600000).
     #[arg(long, default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(2_000..=nemesis::MAX_TRIAL_MS))]
@@ -186,6 +231,7 @@ impl TrialArgs {
             checker: CheckerConfig {
                 max_states: self.max_states,
                 infer_orders: !self.search_only,
+                availability: !self.no_availability,
                 ..CheckerConfig::default()
             },
             vary: self.vary(),

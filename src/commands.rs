@@ -40,6 +40,50 @@ impl From<InputError> for UsageError {
 
 type CommandResult = Result<i32, UsageError>;
 
+// ---- mutants -----------------------------------------------------------------
+
+/// `raftstorm mutants`: exit 0 only when every planted bug was caught in
+/// every seed and the control had no false alarm over all its trials.
+pub fn mutants(args: crate::cli::MutantsArgs) -> CommandResult {
+    let only = args.trial.bugs.clone();
+    let trial_args = crate::cli::TrialArgs {
+        bugs: Vec::new(),
+        ..args.trial.clone()
+    };
+    let trial = trial_args.config().map_err(UsageError)?;
+    let config = crate::mutants::MutantsConfig {
+        trial,
+        only,
+        first_seed: args.seed,
+        seeds: args.seeds,
+        budget_trials: args.budget_trials,
+        budget_time: args.budget_seconds.map(std::time::Duration::from_secs),
+        threads: args.threads.map_or_else(default_threads, |t| t as usize),
+        out_dir: args.out.clone(),
+        shrink: !args.no_shrink,
+    };
+    artifact::check_writable_dir(&config.out_dir).map_err(|err| {
+        UsageError(format!(
+            "--out {}: cannot write there: {err}",
+            config.out_dir.display()
+        ))
+    })?;
+    let quiet = args.quiet;
+    let mut progress = |line: &str| {
+        if !quiet {
+            eprintln!("raftstorm: {line}");
+        }
+    };
+    let report = crate::mutants::run_mutants(&config, &mut progress).map_err(UsageError)?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).expect("a report serializes");
+        println!("{json}");
+    } else {
+        print!("{}", crate::mutants_table::render(&report));
+    }
+    Ok(if report.passed { 0 } else { 1 })
+}
+
 // ---- campaign ----------------------------------------------------------------
 
 /// The exit code of a campaign stopped by SIGINT or SIGTERM (128 + 2, as
@@ -387,6 +431,13 @@ fn replay_text(result: &TrialResult) -> String {
     }
     if verdict.liveness.validity != Validity::Valid {
         let _ = writeln!(text, "\n{}", verdict.liveness);
+    }
+    if let Some(availability) = verdict
+        .availability
+        .as_ref()
+        .filter(|report| report.validity != Validity::Valid)
+    {
+        let _ = writeln!(text, "\n{availability}");
     }
     let _ = writeln!(
         text,

@@ -59,6 +59,13 @@ pub fn report_text(result: &TrialResult, replay_command: &str) -> String {
     if verdict.liveness.validity != Validity::Valid {
         let _ = writeln!(text, "\n== Liveness ==\n{}", verdict.liveness);
     }
+    if let Some(availability) = verdict
+        .availability
+        .as_ref()
+        .filter(|report| report.validity != Validity::Valid)
+    {
+        let _ = writeln!(text, "\n== Availability ==\n{availability}");
+    }
     let _ = writeln!(text, "\n== Fault schedule ==\n{}", spec.schedule);
     let _ = writeln!(text, "== Timeline ==\n{}", trial_timeline(result));
     text
@@ -91,7 +98,8 @@ fn bug_list(spec: &crate::trial::TrialSpec) -> String {
 
 /// Why a trial failed, in one line: the first broken invariant's message,
 /// or the first operation that cannot be linearized, or the first
-/// liveness problem; `None` when nothing failed.
+/// liveness problem, or the first availability problem; `None` when
+/// nothing failed.
 pub fn one_line_reason(verdict: &TrialVerdict) -> Option<String> {
     if let Some(violation) = verdict.safety.violations.first() {
         return Some(format!("[{}] {}", violation.invariant, violation.message));
@@ -106,6 +114,14 @@ pub fn one_line_reason(verdict: &TrialVerdict) -> Option<String> {
     if let Some(problem) = verdict.liveness.problems.first() {
         let text = problem.to_string();
         return Some(text.lines().next().unwrap_or_default().to_string());
+    }
+    let availability = verdict.availability.as_ref();
+    if let Some(problem) = availability.and_then(|report| report.problems.first()) {
+        let text = problem.to_string();
+        return Some(format!(
+            "[availability] {}",
+            text.lines().next().unwrap_or_default()
+        ));
     }
     if verdict.validity != Validity::Valid {
         return Some(format!("the verdict is {}", verdict.validity));

@@ -43,6 +43,8 @@ pub mod commands;
 pub mod config_swarm;
 pub mod explain;
 pub mod harness;
+pub mod mutants;
+pub mod mutants_table;
 pub mod progress;
 pub mod report;
 pub mod shrink;
@@ -75,6 +77,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Bench(args) => commands::bench(args),
         cli::Command::Shrink(args) => commands::shrink(args),
         cli::Command::Explore(args) => commands::explore(args),
+        cli::Command::Mutants(args) => commands::mutants(args),
     };
     match outcome {
         Ok(code) => code,

@@ -10,6 +10,9 @@
 use crate::config_swarm::ConfigSwarm;
 use crate::system::{BuiltIn, SystemConfig, SystemUnderTest};
 use crate::workload::WorkloadConfig;
+use checker::availability::{
+    check_availability, AvailabilityParams, AvailabilityReport, Bounds, MajoritySpan, Timing,
+};
 use checker::invariants::{
     check_liveness, check_safety, LivenessParams, LivenessReport, SafetyReport,
 };
@@ -34,6 +37,10 @@ pub struct CheckerConfig {
     /// where the history allows (false: the search alone).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub infer_orders: bool,
+    /// Judge availability (see [`checker::availability`]): on unless
+    /// switched off, also for trial files written before it existed.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub availability: bool,
 }
 
 fn yes() -> bool {
@@ -51,6 +58,7 @@ impl Default for CheckerConfig {
             election_bound_ms: 2_000,
             settle_ms: 1_500,
             infer_orders: true,
+            availability: true,
         }
     }
 }
@@ -144,9 +152,50 @@ impl TrialSpec {
         }
     }
 
+    /// The availability bounds of this trial, from its timing (see
+    /// [`checker::availability::Bounds`] for the derivation).
+    pub fn availability_params(&self) -> AvailabilityParams {
+        const NS_PER_MS: u64 = 1_000_000;
+        let world = &self.config.world;
+        let (cluster, clients) = (world.cluster, world.clients);
+        let timing = Timing {
+            cluster_size: cluster.cluster_size,
+            election_timeout_max_ms: cluster.election_timeout_max_ms,
+            heartbeat_ms: cluster.heartbeat_interval_ms,
+            latency_max_us: world.network.latency_max_us,
+            max_batch: cluster.max_entries_per_append as u64,
+            clients: clients.count,
+            attempt_timeout_ms: clients.attempt_timeout_ms,
+            retry_backoff_ms: clients.retry_backoff_ms,
+            think_max_ms: clients.think_max_ms,
+            op_timeout_ms: clients.op_timeout_ms,
+        };
+        AvailabilityParams {
+            bounds: Bounds::derive(&timing),
+            heal_time_ns: world.timeline.faults.heal_at_ms * NS_PER_MS,
+            clients_stop_ns: world.timeline.clients_stop_ms * NS_PER_MS,
+            end_ns: world.timeline.end_ms * NS_PER_MS,
+            clients: clients.count,
+        }
+    }
+
     /// Judges a trial's output: safety over the trace, linearizability of
-    /// the history, liveness after the heal.
-    pub fn check(&self, history: &History, trace: &Trace) -> TrialVerdict {
+    /// the history, liveness after the heal, and availability (unless
+    /// switched off).
+    pub fn check(&self, output: &TrialOutput) -> TrialVerdict {
+        let mut verdict = self.check_history(&output.history, &output.trace);
+        if self.config.checker.availability {
+            let params = self.availability_params();
+            let spans = majority_spans(&output.majorities, params.end_ns);
+            let report = check_availability(&output.trace, &output.history, &spans, &params);
+            verdict.add_availability(report);
+        }
+        verdict
+    }
+
+    /// The checks that need only a history and a trace: safety,
+    /// linearizability, liveness.
+    pub fn check_history(&self, history: &History, trace: &Trace) -> TrialVerdict {
         let safety = check_safety(trace);
         let options = Options::new(ModelSpec::new(ModelKind::Kv))
             .with_budget(Budget {
@@ -164,6 +213,25 @@ impl TrialSpec {
         TrialVerdict::new(safety, linearizability, liveness)
     }
 }
+
+/// The stretches in which the world recorded a clean majority, the last
+/// one ending with the trial at `end_ns`.
+pub fn majority_spans(changes: &[nemesis::MajorityChange], end_ns: u64) -> Vec<MajoritySpan> {
+    let ends = changes.iter().skip(1).map(|next| next.time_ns);
+    changes
+        .iter()
+        .zip(ends.chain([end_ns]))
+        .filter(|(change, _)| change.members != 0)
+        .map(|(change, end)| MajoritySpan {
+            start_ns: change.time_ns,
+            end_ns: end.max(change.time_ns),
+            members: change.members,
+        })
+        .collect()
+}
+
+/// The name of the availability check in reports.
+pub const AVAILABILITY_CHECK: &str = "availability";
 
 /// The check a trial fails when the world stopped it at its event budget:
 /// the system flooded itself (a livelock) instead of letting time pass.
@@ -195,6 +263,10 @@ pub struct TrialVerdict {
     pub linearizability: linearizability::Report,
     /// Recovery after the heal.
     pub liveness: LivenessReport,
+    /// Availability in the quiet period and in clean majorities (absent
+    /// when switched off, and in verdicts written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<AvailabilityReport>,
 }
 
 impl TrialVerdict {
@@ -211,6 +283,14 @@ impl TrialVerdict {
             validity,
         });
         self.validity = self.validity.and(validity);
+    }
+
+    /// Adds the availability verdict.
+    pub fn add_availability(&mut self, report: AvailabilityReport) {
+        if report.validity != Validity::Valid {
+            self.fail(AVAILABILITY_CHECK, report.validity);
+        }
+        self.availability = Some(report);
     }
 
     fn new(
@@ -242,6 +322,7 @@ impl TrialVerdict {
             safety,
             linearizability,
             liveness,
+            availability: None,
         }
     }
 }
@@ -265,7 +346,7 @@ impl TrialResult {
     /// Runs and checks a trial of `system`.
     pub fn of_system(spec: TrialSpec, system: &dyn SystemUnderTest) -> TrialResult {
         let output = system.run(&spec);
-        let mut verdict = spec.check(&output.history, &output.trace);
+        let mut verdict = spec.check(&output);
         if output.stats.event_budget_exhausted {
             verdict.fail(EVENT_BUDGET_CHECK, Validity::Invalid);
         }

@@ -204,11 +204,13 @@ impl<W: Workload, R: Replica> World<W, R> {
                 let at_ns = self.now_ns + down_ms * 1_000_000;
                 self.queue.push(at_ns, Event::Revive { node });
                 self.aims[i].watched = None;
+                self.note_majority();
                 return node == id;
             }
             Strike::CrashAfterSending { .. } => Undo::Spent,
         };
         self.aims[i].undo = Some(undo);
+        self.note_majority();
         matches!(strike, Strike::CrashNow(node) if node == id)
     }
 
@@ -221,6 +223,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         {
             self.record_aim(format!("aimed: crash n{node}"), "kill");
             self.crash(node);
+            self.note_majority();
             let at_ns = self.now_ns + restart_after_ms * 1_000_000;
             self.queue.push(at_ns, Event::Revive { node });
         }
@@ -231,6 +234,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         if self.nodes[node as usize].node.is_none() {
             self.record_aim(format!("aimed: restart n{node}"), "start");
             self.restart(node);
+            self.note_majority();
         }
     }
 
@@ -238,6 +242,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.record_aim(format!("aimed: pause n{node}"), "pause");
         self.pause(node);
         self.aims[i].undo = Some(Undo::Resume(node));
+        self.note_majority();
     }
 
     /// The extra delay of a message to `to` while votes are delayed.

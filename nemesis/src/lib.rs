@@ -5,6 +5,7 @@
 //!   crash/restart, pause, clock skew — and the trace it records.
 //! - [`network`]: reachability (partitions) and link faults (delay, drop,
 //!   duplicate).
+//! - [`majority`]: the world's record of when a clean majority exists.
 //! - [`client`]: how clients talk to the cluster and what they record; the
 //!   [`Workload`] trait chooses what they do.
 //! - [`schedule`]: fault schedules as data, and their generation (with
@@ -18,6 +19,7 @@
 
 mod aim;
 pub mod client;
+pub mod majority;
 pub mod network;
 pub mod queue;
 pub mod schedule;
@@ -27,6 +29,7 @@ mod timers;
 pub mod world;
 
 pub use client::{ClientConfig, NoClients, Workload};
+pub use majority::MajorityChange;
 pub use network::NetworkConfig;
 pub use schedule::{
     Fault, FaultKind, FaultKinds, FaultSchedule, FaultWindow, FieldError, NemesisConfig,

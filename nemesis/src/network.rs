@@ -160,6 +160,11 @@ impl Network {
         self.extra_delay_max_us = 0;
     }
 
+    /// True while any drop, duplicate or extra-delay fault is in force.
+    pub fn link_faults_active(&self) -> bool {
+        self.drop_permille > 0 || self.duplicate_permille > 0 || self.extra_delay_max_us > 0
+    }
+
     /// A one-way delay for a message sent now.
     pub fn delay_us(&self, rng: &mut impl Rng) -> u64 {
         let base = rng.gen_range(self.config.latency_min_us..=self.config.latency_max_us);

@@ -16,6 +16,7 @@
 
 use crate::aim::Aimed;
 use crate::client::{Client, ClientConfig, Workload};
+use crate::majority::{clean_majority, MajorityChange};
 use crate::network::{Fate, Network, NetworkConfig};
 use crate::queue::EventQueue;
 use crate::schedule::{Fault, FaultSchedule, FaultWindow};
@@ -139,6 +140,9 @@ pub struct TrialOutput {
     pub trace: Trace,
     /// Counters.
     pub stats: WorldStats,
+    /// When a clean majority existed (see [`crate::majority`]), in time
+    /// order, from time 0.
+    pub majorities: Vec<MajorityChange>,
 }
 
 /// Something that happens at a point of virtual time.
@@ -254,6 +258,7 @@ pub struct World<W: Workload, R: Replica> {
     pub(crate) delivery_log: Option<Vec<Delivery>>,
     /// The armed targeted faults, at most one of each kind.
     pub(crate) aims: Vec<Aimed>,
+    pub(crate) majorities: Vec<MajorityChange>,
 }
 
 const NS_PER_US: u64 = 1_000;
@@ -305,6 +310,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             stats: WorldStats::default(),
             delivery_log: None,
             aims: Vec::new(),
+            majorities: Vec::new(),
         };
         for index in 0..world.schedule.faults.len() {
             let at_ns = world.schedule.faults[index].at_ms * NS_PER_MS;
@@ -323,6 +329,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             world.boot(id, 0);
         }
         world.start_clients();
+        world.note_majority();
         world
     }
 
@@ -386,6 +393,7 @@ impl<W: Workload, R: Replica> World<W, R> {
                 .expect("an in-memory recorder cannot fail"),
             trace: self.trace,
             stats: self.stats,
+            majorities: self.majorities,
         }
     }
 
@@ -635,6 +643,29 @@ impl<W: Workload, R: Replica> World<W, R> {
             Fault::Aim(target) => self.arm(target),
             Fault::EndAim(target) => self.disarm(target),
             Fault::HealAll => self.heal_all(),
+        }
+        self.note_majority();
+    }
+
+    /// Records the clean majority when it changed (see [`crate::majority`]).
+    pub(crate) fn note_majority(&mut self) {
+        let bits = |keep: &dyn Fn(&NodeSlot<R>) -> bool| {
+            (self.nodes.iter().enumerate())
+                .filter(|(_, slot)| keep(slot))
+                .fold(0u64, |bits, (id, _)| bits | 1 << id)
+        };
+        let running = bits(&|slot| slot.node.is_some() && !slot.paused);
+        let skewed = bits(&|slot| slot.skew_permille != 1000);
+        let size = self.config.cluster.cluster_size;
+        // An armed targeted fault is a fault under way: it may strike the
+        // majority's leader at any moment, so no span it covers is clean.
+        let members = match self.aims.is_empty() {
+            true => clean_majority(&self.network, size, running, skewed),
+            false => 0,
+        };
+        if self.majorities.last().map(|last| last.members) != Some(members) {
+            let time_ns = self.now_ns;
+            self.majorities.push(MajorityChange { time_ns, members });
         }
     }
 
