@@ -58,10 +58,12 @@ fn planted_bugs_shrink_to_a_tenth_and_still_fail_the_same_check() {
     for bug in bugs {
         let shrunk = shrunk(bug, 2);
         let (before, after) = (shrunk.before, shrunk.after);
-        // A fault is a window (its start and its end), so one fault is
-        // as small as a schedule that still faults gets.
+        // A fault is a window (its start and its end); a targeted window
+        // may need one plain fault to strike at (a crash for a voter to
+        // be elected over), so a window and one more event is as small
+        // as a schedule that still faults may get.
         assert!(
-            after.faults <= (before.faults / 10).max(2),
+            after.faults <= (before.faults / 10).max(3),
             "{bug}: faults {before} -> {after}"
         );
         assert!(
