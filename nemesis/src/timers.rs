@@ -96,6 +96,12 @@ impl Timers {
         }
     }
 
+    /// The deadline of `id` as (time, sequence number), if it is armed.
+    pub fn deadline_of(&self, id: TimerId) -> Option<(u64, u32)> {
+        let due = self.due[self.slot(id)];
+        (due != UNARMED).then(|| unpack(due))
+    }
+
     /// Cancels `id`.
     pub fn disarm(&mut self, id: TimerId) {
         let slot = self.slot(id);

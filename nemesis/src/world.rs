@@ -538,6 +538,33 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.timers.arm(id, self.now_ns + scaled_ns, seq);
     }
 
+    /// Changes the rate of `node`'s clock. Its armed timers keep the local
+    /// time they still have to run, so their remaining real time scales by
+    /// the ratio of the rates: a heartbeat armed under a clock five times
+    /// slow fires on time once the clock is healed, instead of long after
+    /// the heal (which would make the quiet period after it look slow).
+    fn set_skew(&mut self, node: NodeId, rate_permille: u32) {
+        let rate_permille = rate_permille.max(1);
+        let old_permille =
+            std::mem::replace(&mut self.nodes[node as usize].skew_permille, rate_permille);
+        if old_permille == rate_permille {
+            return;
+        }
+        for timer in 0..R::TIMERS {
+            let id = TimerId::Node {
+                node,
+                timer: timer as TimerSlot,
+            };
+            let Some((due_ns, seq)) = self.timers.deadline_of(id) else {
+                continue;
+            };
+            let remaining_ns = u128::from(due_ns.saturating_sub(self.now_ns));
+            let rescaled_ns = remaining_ns * u128::from(rate_permille) / u128::from(old_permille);
+            let rescaled_ns = u64::try_from(rescaled_ns).unwrap_or(u64::MAX - self.now_ns);
+            self.timers.arm(id, self.now_ns + rescaled_ns, seq);
+        }
+    }
+
     fn send(&mut self, from: NodeId, to: NodeId, message: R::Message) {
         assert!(
             to < self.config.cluster.cluster_size && to != from,
@@ -636,7 +663,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             Fault::Skew {
                 node,
                 rate_permille,
-            } => self.nodes[*node as usize].skew_permille = (*rate_permille).max(1),
+            } => self.set_skew(*node, *rate_permille),
             Fault::Drop { permille } => self.network.set_drop(*permille),
             Fault::Duplicate { permille } => self.network.set_duplicate(*permille),
             Fault::Delay { max_extra_ms } => self.network.set_extra_delay(max_extra_ms * 1_000),
@@ -731,7 +758,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.network.heal_partition();
         self.network.clear_link_faults();
         for id in 0..self.config.cluster.cluster_size {
-            self.nodes[id as usize].skew_permille = 1000;
+            self.set_skew(id, 1000);
             self.resume(id);
             self.restart(id);
         }

@@ -223,6 +223,38 @@ fn clock_skew_makes_a_nodes_timers_run_fast_or_slow() {
     assert!(normal > 3 * slow, "normal {normal} vs slow {slow}");
 }
 
+/// A timer keeps the local time it has left when the clock's rate changes:
+/// healing a leader's slow clock brings its next heartbeat within one
+/// interval, not the slowed interval armed before the heal.
+#[test]
+fn healing_a_clock_rescales_the_timers_armed_under_it() {
+    for seed in 0..5 {
+        let mut world = quiet_world(&[], seed);
+        world.run_until(1_000);
+        let [(leader, _)] = leaders(&world)[..] else {
+            panic!("seed {seed}: one leader expected");
+        };
+        let follower = (leader + 1) % 5;
+        let slow = Fault::Skew {
+            node: leader,
+            rate_permille: 20_000,
+        };
+        world.inject(&slow);
+        world.run_until(1_100);
+        world.inject(&Fault::Skew {
+            node: leader,
+            rate_permille: 1_000,
+        });
+        let before = world.messages_received(follower);
+        // One heartbeat interval (50 ms) and one delivery (at most 5 ms).
+        world.run_until(1_160);
+        assert!(
+            world.messages_received(follower) > before,
+            "seed {seed}: no heartbeat within 60 ms of the clock's heal"
+        );
+    }
+}
+
 #[test]
 fn from_an_all_follower_start_a_single_leader_is_elected() {
     for seed in 0..20 {
