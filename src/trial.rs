@@ -160,6 +160,7 @@ impl TrialSpec {
         let (cluster, clients) = (world.cluster, world.clients);
         let timing = Timing {
             cluster_size: cluster.cluster_size,
+            election_timeout_min_ms: cluster.election_timeout_min_ms,
             election_timeout_max_ms: cluster.election_timeout_max_ms,
             heartbeat_ms: cluster.heartbeat_interval_ms,
             latency_max_us: world.network.latency_max_us,

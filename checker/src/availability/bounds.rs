@@ -24,6 +24,9 @@ use serde::{Deserialize, Serialize};
 pub struct Timing {
     /// Nodes in the cluster.
     pub cluster_size: u32,
+    /// Lower bound of the randomized election timeout, ms.
+    #[serde(default)]
+    pub election_timeout_min_ms: u64,
     /// Upper bound of the randomized election timeout, ms.
     pub election_timeout_max_ms: u64,
     /// Heartbeat interval, ms.
@@ -93,6 +96,12 @@ pub struct Bounds {
     /// A stable leader is known to every node one heartbeat and one
     /// delivery after it took office: `HB + L`.
     pub known_ns: u64,
+    /// A node that granted a vote stands for election no sooner than this
+    /// after it (Figure 2): the minimum election timeout, less a quarter
+    /// for systems that count it in ticks (raft-rs counts 10 ms ticks and
+    /// may stand one tick short of the timeout it was given).
+    #[serde(default)]
+    pub voter_wait_ns: u64,
 }
 
 impl Bounds {
@@ -113,6 +122,7 @@ impl Bounds {
             quiet_cycle_ns: quiet_op_ns + timing.think_max_ms * NS_PER_MS,
             read_ns: timing.op_timeout_ms * NS_PER_MS,
             known_ns: heartbeat + latency,
+            voter_wait_ns: timing.election_timeout_min_ms * NS_PER_MS * 3 / 4,
         }
     }
 
@@ -131,6 +141,7 @@ mod tests {
     fn timing() -> Timing {
         Timing {
             cluster_size: 5,
+            election_timeout_min_ms: 150,
             election_timeout_max_ms: 300,
             heartbeat_ms: 50,
             latency_max_us: 5_000,

@@ -27,6 +27,7 @@ mod cluster;
 mod problem;
 mod quiet;
 mod spans;
+mod voters;
 
 pub use bounds::{Bounds, Timing, COMMIT_ROUNDS, ELECTION_ROUNDS};
 pub use problem::AvailabilityProblem;
@@ -172,6 +173,7 @@ pub fn check_availability(
     let mut measured = Measured::default();
     let mut problems = quiet::judge(trace, history, &ops, params, &mut measured);
     problems.extend(spans::judge(trace, &ops, spans, params, &mut measured));
+    problems.extend(voters::judge(trace, spans, params));
     AvailabilityReport {
         validity: Validity::all(problems.iter().map(AvailabilityProblem::validity)),
         problems,

@@ -68,6 +68,22 @@ pub enum AvailabilityProblem {
         /// `get`s invoked with their whole lifetime inside.
         gets: usize,
     },
+    /// A member of a clean majority stood for election sooner after
+    /// granting a vote than an election timeout allows (Figure 2).
+    StoodTooSoonAfterVoting {
+        /// The voter.
+        node: NodeId,
+        /// The term it voted in.
+        voted_term: u64,
+        /// When it voted.
+        voted_ns: u64,
+        /// The term it then stood for.
+        stood_term: u64,
+        /// When it became a candidate.
+        stood_ns: u64,
+        /// The least it had to wait.
+        bound_ns: u64,
+    },
 }
 
 impl AvailabilityProblem {
@@ -160,6 +176,21 @@ impl fmt::Display for AvailabilityProblem {
                 Nodes(members),
                 Millis(*from_ns),
                 Millis(*end_ns)
+            ),
+            AvailabilityProblem::StoodTooSoonAfterVoting {
+                node,
+                voted_term,
+                voted_ns,
+                stood_term,
+                stood_ns,
+                bound_ns,
+            } => write!(
+                f,
+                "n{node} granted its vote in term {voted_term} at {} and stood for term {stood_term} at {}, {} later: granting a vote restarts the election timer, so it must wait at least {} (Figure 2)",
+                Millis(*voted_ns),
+                Millis(*stood_ns),
+                Millis(stood_ns - voted_ns),
+                Millis(*bound_ns)
             ),
         }
     }

@@ -250,6 +250,7 @@ mod tests {
     fn params() -> AvailabilityParams {
         let timing = Timing {
             cluster_size: 3,
+            election_timeout_min_ms: 150,
             election_timeout_max_ms: 300,
             heartbeat_ms: 50,
             latency_max_us: 5_000,
