@@ -31,6 +31,8 @@ pub(crate) enum Undo {
     Restart(NodeId),
     Heal,
     Resume(NodeId),
+    /// Heal the partition that cut a frozen node off, then thaw it.
+    HealAndResume(NodeId),
     /// Nothing to undo; the target has struck and does not strike again.
     Spent,
 }
@@ -64,7 +66,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             undo: None,
             watched: None,
         });
-        if *target == Target::PauseLeader {
+        if matches!(target, Target::PauseLeader { .. }) {
             if let Some(leader) = self.current_leader() {
                 self.pause_aimed(self.aims.len() - 1, leader);
             }
@@ -81,6 +83,10 @@ impl<W: Workload, R: Replica> World<W, R> {
             Some(Undo::Restart(node)) => self.revive(node),
             Some(Undo::Heal) => self.network.heal_partition(),
             Some(Undo::Resume(node)) => self.resume(node),
+            Some(Undo::HealAndResume(node)) => {
+                self.network.heal_partition();
+                self.resume(node);
+            }
             Some(Undo::Spent) | None => {}
         }
     }
@@ -134,7 +140,7 @@ impl<W: Workload, R: Replica> World<W, R> {
                     restart_after_ms,
                 })
             }
-            Target::PauseLeader if became_leader => {
+            Target::PauseLeader { .. } if became_leader => {
                 self.pause_aimed(i, id);
                 None
             }
@@ -242,6 +248,30 @@ impl<W: Workload, R: Replica> World<W, R> {
         self.record_aim(format!("aimed: pause n{node}"), "pause");
         self.pause(node);
         self.aims[i].undo = Some(Undo::Resume(node));
+        self.note_majority();
+        if let Target::PauseLeader { cut_after_ms } = self.aims[i].target {
+            if cut_after_ms > 0 {
+                let at_ns = self.now_ns + cut_after_ms * 1_000_000;
+                self.queue.push(at_ns, Event::CutOff { node });
+            }
+        }
+    }
+
+    /// Cuts off a node the armed pause of the leader froze, if it is still
+    /// frozen by it ([`Target::PauseLeader`] with `cut_after_ms`).
+    pub(crate) fn cut_off(&mut self, node: NodeId) {
+        let frozen = |aimed: &Aimed| {
+            matches!(aimed.target, Target::PauseLeader { .. })
+                && aimed.undo == Some(Undo::Resume(node))
+        };
+        let Some(i) = self.aims.iter().position(frozen) else {
+            return;
+        };
+        self.record_aim(format!("aimed: isolate n{node}"), "start-partition");
+        let leader = self.current_leader();
+        self.network
+            .partition(&PartitionShape::Isolate { node }, leader);
+        self.aims[i].undo = Some(Undo::HealAndResume(node));
         self.note_majority();
     }
 

@@ -35,6 +35,9 @@ pub enum Concern {
     /// The configuration knobs swarm mode draws per trial (cluster size,
     /// timing, batch size, read mode, clients, keys).
     Configuration,
+    /// The order in which a thawed node takes what reached it while it was
+    /// frozen (messages or overdue timers first).
+    Wakeups,
 }
 
 impl Concern {
@@ -49,6 +52,7 @@ impl Concern {
             }
             Concern::SystemOptions => 6,
             Concern::Configuration => 7,
+            Concern::Wakeups => 8,
         }
     }
 }

@@ -68,7 +68,18 @@ pub enum Target {
     /// ends, well past an election timeout: it wakes into a cluster with a
     /// newer term and must step down at the first newer term it sees (§5.1),
     /// and must not serve reads as leader meanwhile (§8).
-    PauseLeader,
+    ///
+    /// With `cut_after_ms`, the frozen leader is also cut off from the
+    /// other nodes that long after it froze (after the replies to its last
+    /// heartbeat round have reached its inbox): the new leader's messages
+    /// then cannot depose it before it has taken the clients' requests that
+    /// queued meanwhile, so a leader that serves a read on confirmations
+    /// older than the read is caught serving a stale value (§8).
+    PauseLeader {
+        /// Milliseconds from the freeze to the cut (0: no cut).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        cut_after_ms: u64,
+    },
     /// While armed, every message to a candidate arrives `extra_ms` late:
     /// its vote replies come after its next election timeout, into a newer
     /// election (§5.2: responses of older terms must be ignored).
@@ -96,7 +107,7 @@ impl Target {
             Target::StrandLeader { .. } => FaultKind::StrandCommitter,
             Target::IsolateNewLeader => FaultKind::IsolateNewLeader,
             Target::CrashVoter { .. } => FaultKind::CrashVoter,
-            Target::PauseLeader => FaultKind::PauseLeader,
+            Target::PauseLeader { .. } => FaultKind::PauseLeader,
             Target::DelayVotes { .. } => FaultKind::DelayVotes,
             Target::CutCatchUp { .. } => FaultKind::CutCatchUp,
         }
@@ -110,7 +121,7 @@ impl Target {
             Target::StrandLeader { isolate: true, .. }
                 | Target::IsolateNewLeader
                 | Target::CutCatchUp { .. }
-        )
+        ) || matches!(self, Target::PauseLeader { cut_after_ms } if *cut_after_ms > 0)
     }
 
     /// Draws the target of a targeted `kind` for a cluster of
@@ -139,7 +150,13 @@ impl Target {
             FaultKind::CrashVoter => Target::CrashVoter {
                 restart_after_ms: rng.gen_range(1..=60),
             },
-            FaultKind::PauseLeader => Target::PauseLeader,
+            FaultKind::PauseLeader => Target::PauseLeader {
+                cut_after_ms: if rng.gen_bool(0.5) {
+                    rng.gen_range(5..=20)
+                } else {
+                    0
+                },
+            },
             FaultKind::DelayVotes => Target::DelayVotes {
                 extra_ms: rng.gen_range(200..=800),
             },
@@ -173,6 +190,12 @@ impl Target {
                 "extra_ms",
                 format!("{extra_ms} ms is more than the {MAX_EXTRA_DELAY_MS} ms allowed"),
             )),
+            Target::PauseLeader { cut_after_ms } if cut_after_ms > MAX_TRIAL_MS => {
+                Err(FieldError::new(
+                    "cut_after_ms",
+                    format!("{cut_after_ms} ms is longer than a trial may be ({MAX_TRIAL_MS} ms)"),
+                ))
+            }
             Target::CutCatchUp { behind: 0 } => Err(FieldError::new(
                 "behind",
                 "a follower 0 entries behind is not catching up; expected at least 1",
@@ -213,7 +236,10 @@ impl fmt::Display for Target {
                 f,
                 "crash the next voter once it grants a vote, restart it {restart_after_ms}ms later"
             ),
-            Target::PauseLeader => f.write_str("pause the leader"),
+            Target::PauseLeader { cut_after_ms: 0 } => f.write_str("pause the leader"),
+            Target::PauseLeader { cut_after_ms } => {
+                write!(f, "pause the leader, cut it off {cut_after_ms} ms later")
+            }
             Target::DelayVotes { extra_ms } => {
                 write!(f, "delay messages to candidates by +{extra_ms}ms")
             }

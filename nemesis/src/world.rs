@@ -23,6 +23,7 @@ use crate::schedule::{Fault, FaultSchedule, FaultWindow};
 use crate::seeds::{stream, Concern};
 use crate::timers::{TimerId, Timers};
 use histories::{Function, History, OpType, Process, Recorder, Trace, TraceKind, Value};
+use rand::Rng;
 use rand_pcg::Pcg32;
 use replica::{
     Actions, ClientReply, ClientRequest, ClusterConfig, Input, NodeId, Replica, Role, TimerSlot,
@@ -172,6 +173,8 @@ pub(crate) enum Event<M> {
     Fault { index: usize },
     /// A node an aimed fault crashed comes back.
     Revive { node: NodeId },
+    /// A node an aimed pause froze is cut off from the others.
+    CutOff { node: NodeId },
 }
 
 impl<M> Event<M> {
@@ -248,6 +251,8 @@ pub struct World<W: Workload, R: Replica> {
     pub(crate) event_budget: u64,
     pub(crate) network: Network,
     pub(crate) network_rng: Pcg32,
+    /// Draws the order in which a thawed node takes its inbox.
+    wakeup_rng: Pcg32,
     pub(crate) clients: Vec<Client>,
     pub(crate) client_rng: Pcg32,
     pub(crate) workload: W,
@@ -299,6 +304,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             event_budget: config.event_budget(),
             network: Network::new(config.network, size),
             network_rng: stream(seed, Concern::Network),
+            wakeup_rng: stream(seed, Concern::Wakeups),
             clients: Vec::new(),
             client_rng: stream(seed, Concern::Clients),
             workload,
@@ -426,6 +432,7 @@ impl<W: Workload, R: Replica> World<W, R> {
                 self.inject(&fault);
             }
             Event::Revive { node } => self.revive(node),
+            Event::CutOff { node } => self.cut_off(node),
         }
     }
 
@@ -739,15 +746,25 @@ impl<W: Workload, R: Replica> World<W, R> {
     }
 
     /// Thaws a node: everything that reached it while frozen is handed to
-    /// it now, in arrival order, overdue timers included.
+    /// it now. A real process woken from SIGSTOP finds its socket backlog
+    /// and its overdue timers at once, and which its event loop takes first
+    /// is up to the loop: each thaw draws (from the seed) either arrival
+    /// order, overdue timers included, or every message first and the
+    /// timers after. The second order is the one that exposes a leader
+    /// acting on acknowledgements it got before a timer would have moved
+    /// it on (a read confirmed by a heartbeat round older than the read).
     pub(crate) fn resume(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
         if !slot.paused {
             return;
         }
         slot.paused = false;
-        let inbox = std::mem::take(&mut slot.inbox);
+        let mut inbox = std::mem::take(&mut slot.inbox);
         self.trace.record(self.now_ns, id, TraceKind::Resumed);
+        if !inbox.is_empty() && self.wakeup_rng.gen_bool(0.5) {
+            // A stable sort: messages in arrival order, then timers.
+            inbox.sort_by_key(|event| matches!(event, Event::Timer { .. }));
+        }
         for event in inbox {
             self.queue.push(self.now_ns, event);
         }

@@ -195,7 +195,11 @@ fn each_target_strikes_once_at_its_moment() {
             "crash",
             struck_a_fresh_voter,
         ),
-        (armed(Target::PauseLeader), "pause", struck_the_leader),
+        (
+            armed(Target::PauseLeader { cut_after_ms: 0 }),
+            "pause",
+            struck_the_leader,
+        ),
         (
             [
                 window(Target::CutCatchUp { behind: 1 }, 2_400, 5_000),
@@ -336,4 +340,29 @@ fn a_repeating_strand_crashes_leader_after_leader_and_brings_each_back() {
             .expect("every stranded leader comes back");
         assert_eq!(events[back.0].time_ns - events[*at].time_ns, 50_000_000);
     }
+}
+
+/// A pause of the leader with a cut: the leader freezes, is cut off
+/// `cut_after_ms` later (once the replies to its last round are in its
+/// inbox), and is healed and thawed when the window ends.
+#[test]
+fn a_paused_leader_is_cut_off_after_its_delay_and_healed_at_the_end() {
+    let faults = window(Target::PauseLeader { cut_after_ms: 10 }, 1_000, 5_000);
+    let events = run(&faults, 11);
+    let struck = strikes(&events);
+    let [(paused_at, leader, pause), (cut_at, cut, isolate)] = &struck[..] else {
+        panic!("a pause and a cut expected: {struck:?}");
+    };
+    assert!(pause.starts_with("pause") && isolate.starts_with("isolate"));
+    assert_eq!(leader, cut);
+    struck_the_leader(&events, *paused_at, *leader);
+    assert_eq!(
+        events[*cut_at].time_ns - events[*paused_at].time_ns,
+        10_000_000
+    );
+    let resumed = events
+        .iter()
+        .find(|e| e.node == Some(*leader) && e.event == TraceKind::Resumed)
+        .expect("thawed at the window's end");
+    assert_eq!(resumed.time_ns, 5_000_000_000);
 }
