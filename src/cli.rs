@@ -254,6 +254,7 @@ impl TrialArgs {
             read_mode: self.read_mode.is_none(),
             clients: self.clients.is_none(),
             keys: self.keys.is_none(),
+            fault_pace: true,
         }
     }
 

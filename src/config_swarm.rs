@@ -5,7 +5,8 @@
 //! quorum off-by-one when the cluster is odd, a stale ReadIndex when reads
 //! go through the log. So each trial of a campaign draws the knobs the user
 //! left free — cluster size, election and heartbeat timing, batch size,
-//! read mode, client count, key count — from its own seed. The drawn values
+//! read mode, client count, key count, the pace of faults — from its own
+//! seed. The drawn values
 //! are written into the trial's configuration (and so into `trial.json`),
 //! which then replays exactly without drawing again.
 
@@ -39,12 +40,23 @@ pub struct ConfigSwarm {
     /// Key count: 1, 2, 4 or 8.
     #[serde(default)]
     pub keys: bool,
+    /// The pace of faults: the default (a fault every 0.35–1.05 s, lasting
+    /// 0.6–1.8 s) in two trials of three, long faults (every 1–3 s,
+    /// lasting 2–6 s) in the third, so that majorities outlast the
+    /// election bound and the availability check judges them during faults.
+    #[serde(default)]
+    pub fault_pace: bool,
 }
 
 /// Election timeout minimum and heartbeat interval pairs, in milliseconds:
 /// from twice as eager as the paper's 150–300 ms to twice as patient, each
 /// a multiple of ten so that tick-based systems (raft-rs) can take them.
 const TIMINGS_MS: [(u64, u64); 4] = [(100, 20), (150, 50), (200, 40), (300, 60)];
+
+/// Fault interval and duration pairs, in milliseconds (each drawn from half
+/// to one and a half times its value): the default pace twice, long faults
+/// once.
+const FAULT_PACES_MS: [(u64, u64); 3] = [(700, 1_200), (700, 1_200), (2_000, 4_000)];
 
 impl ConfigSwarm {
     /// Every knob varies.
@@ -55,6 +67,7 @@ impl ConfigSwarm {
         read_mode: true,
         clients: true,
         keys: true,
+        fault_pace: true,
     };
 
     /// True when nothing varies.
@@ -100,6 +113,11 @@ impl ConfigSwarm {
         if vary.keys {
             drawn.workload.key_count = *[1, 2, 4, 8].choose(&mut rng).expect("not empty");
         }
+        if vary.fault_pace {
+            let (interval_ms, duration_ms) = *FAULT_PACES_MS.choose(&mut rng).expect("not empty");
+            drawn.nemesis.interval_ms = interval_ms;
+            drawn.nemesis.duration_ms = duration_ms;
+        }
         match drawn.system.validate(&drawn.world.cluster) {
             Ok(()) if drawn.validate().is_ok() => drawn,
             _ => fixed,
@@ -122,13 +140,14 @@ mod tests {
     fn each_knob_takes_several_values_over_seeds_and_the_result_is_valid() {
         let configs: Vec<TrialConfig> = (0..200).map(|s| ConfigSwarm::draw(varied(), s)).collect();
         type Knob = fn(&TrialConfig) -> u64;
-        let knobs: [(&str, Knob); 6] = [
+        let knobs: [(&str, Knob); 7] = [
             ("cluster size", |c| c.world.cluster.cluster_size.into()),
             ("timing", |c| c.world.cluster.election_timeout_min_ms),
             ("batch", |c| c.world.cluster.max_entries_per_append as u64),
             ("read mode", |c| c.world.cluster.read_mode as u64),
             ("clients", |c| c.world.clients.count.into()),
             ("keys", |c| c.workload.key_count.into()),
+            ("fault pace", |c| c.nemesis.duration_ms),
         ];
         for (name, knob) in knobs {
             let values: std::collections::BTreeSet<u64> = configs.iter().map(knob).collect();
