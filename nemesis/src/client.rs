@@ -96,6 +96,13 @@ struct Pending {
     /// True when the next wake-up is a retry after silence (try another
     /// node); false when it is a planned resend (after a redirect).
     silence_on_wake: bool,
+    /// One bit per node that let an attempt of this operation time out. A
+    /// redirect to one of them is not followed: a deposed leader cut off
+    /// with a minority (which, without check-quorum, still believes it
+    /// leads) and a follower that names it would otherwise bounce the
+    /// client between them for its whole op timeout, never reaching the
+    /// majority — real clients mark a silent endpoint unhealthy too.
+    silent: u64,
 }
 
 /// One client slot.
@@ -189,6 +196,7 @@ impl<W: Workload, R: Replica> World<W, R> {
             deadline_ns,
             target: client.home,
             silence_on_wake: false,
+            silent: 0,
         });
         self.attempt(slot);
     }
@@ -200,6 +208,7 @@ impl<W: Workload, R: Replica> World<W, R> {
         let pending = client.pending.as_mut().expect("attempting a pending op");
         if pending.silence_on_wake {
             // Nothing came back: try the next node.
+            pending.silent |= 1u64 << pending.target;
             pending.target = (pending.target + 1) % size;
         }
         pending.silence_on_wake = true;
@@ -301,8 +310,10 @@ impl<W: Workload, R: Replica> World<W, R> {
         let backoff_ns = self.config.clients.retry_backoff_ms * NS_PER_MS;
         let client = &mut self.clients[slot];
         let pending = client.pending.as_mut().expect("redirected while pending");
+        let all_silent = pending.silent.count_ones() >= size;
+        let trusted = |hint: NodeId| all_silent || pending.silent & (1u64 << hint) == 0;
         let delay_ns = match leader_hint {
-            Some(hint) if hint != pending.target => {
+            Some(hint) if hint != pending.target && trusted(hint) => {
                 pending.target = hint;
                 0
             }
