@@ -57,6 +57,8 @@ pub struct Mutant {
     pub description: &'static str,
     /// The system with just that bug on.
     pub system: SystemConfig,
+    /// Why it cannot be reached, when the system argues so.
+    pub unreachable: Option<&'static str>,
 }
 
 fn all_of<B: PlantedBug>(with: impl Fn(B) -> SystemConfig) -> Vec<Mutant> {
@@ -66,6 +68,7 @@ fn all_of<B: PlantedBug>(with: impl Fn(B) -> SystemConfig) -> Vec<Mutant> {
             name: bug.name(),
             description: bug.description(),
             system: with(bug),
+            unreachable: bug.unreachable(),
         })
         .collect()
 }
@@ -226,9 +229,22 @@ pub struct MutantRow {
     /// The shrunk replay of its first detection, when shrinking ran and
     /// found one.
     pub shrunk_replay: Option<String>,
+    /// Why the system argues the bug unreachable: it must then be caught
+    /// in no seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
 }
 
 impl MutantRow {
+    /// True when the row is as it should be: a reachable bug caught in
+    /// every seed, an unreachable one in none.
+    pub fn as_expected(&self) -> bool {
+        match self.unreachable {
+            None => !self.seeds.is_empty() && self.detected() == self.seeds.len(),
+            Some(_) => self.detected() == 0,
+        }
+    }
+
     /// Seeds in which the bug was caught.
     pub fn detected(&self) -> usize {
         self.seeds
@@ -326,6 +342,7 @@ pub fn run_mutants(
             caught_by: caught_by(&seeds),
             seeds,
             shrunk_replay,
+            unreachable: mutant.unreachable.map(String::from),
         });
     }
     let mut control_runs = Vec::new();
@@ -360,9 +377,7 @@ fn report(config: &MutantsConfig, rows: Vec<MutantRow>, control: Vec<SeedRun>) -
     let control_complete = control
         .iter()
         .all(|run| run.trials >= config.budget_trials || run.first_detection_trial.is_some());
-    let every_bug = rows
-        .iter()
-        .all(|row| row.detected() == row.seeds.len() && !row.seeds.is_empty());
+    let every_bug = rows.iter().all(MutantRow::as_expected);
     MutantsReport {
         system: config.trial.system.name().to_string(),
         seeds: config.seeds,

@@ -40,9 +40,10 @@ fn row_cells(row: &MutantRow) -> [String; 7] {
         seeds,
         trials_cell(&row.seeds),
         seconds_cell(&row.seeds),
-        match row.caught_by.is_empty() {
-            true => "-".to_string(),
-            false => row.caught_by.join(", "),
+        match (row.caught_by.is_empty(), &row.unreachable) {
+            (true, Some(_)) => "- (unreachable)".to_string(),
+            (true, None) => "-".to_string(),
+            (false, _) => row.caught_by.join(", "),
         },
         row.shrunk_replay.clone().unwrap_or_else(|| "-".to_string()),
     ]
@@ -107,28 +108,50 @@ fn footer(report: &MutantsReport) -> String {
             run.replay.as_deref().unwrap_or("?")
         );
     }
-    let missed: Vec<String> = report
+    let reachable = report
         .mutants
         .iter()
-        .filter(|row| row.detected() < row.seeds.len())
+        .filter(|row| row.unreachable.is_none());
+    let missed: Vec<String> = reachable
+        .clone()
+        .filter(|row| !row.as_expected())
         .map(|row| format!("{} ({}/{})", row.bug, row.detected(), row.seeds.len()))
+        .collect();
+    let unreachable: Vec<String> = report
+        .mutants
+        .iter()
+        .filter(|row| row.unreachable.is_some())
+        .map(|row| match row.as_expected() {
+            true => format!("{} (0/{}, as argued)", row.bug, row.seeds.len()),
+            false => format!(
+                "{} CAUGHT in {}/{} seeds: the argument that it is unreachable is wrong",
+                row.bug,
+                row.detected(),
+                row.seeds.len()
+            ),
+        })
         .collect();
     let budget = match report.budget_seconds {
         Some(seconds) => format!("{} trials or {seconds}s", report.budget_trials),
         None => format!("{} trials", report.budget_trials),
     };
-    let _ = writeln!(
+    let reachable_count = reachable.count();
+    let _ = write!(
         text,
-        "{}: {} of {} planted {} bugs caught in every seed (budget {budget} per seed){}",
+        "{}: {} of {} reachable planted {} bugs caught in every seed (budget {budget} per seed){}",
         if report.passed { "PASS" } else { "FAIL" },
-        report.mutants.len() - missed.len(),
-        report.mutants.len(),
+        reachable_count - missed.len(),
+        reachable_count,
         report.system,
         match missed.is_empty() {
             true => String::new(),
             false => format!("; missed: {}", missed.join(", ")),
         }
     );
+    if !unreachable.is_empty() {
+        let _ = write!(text, "; unreachable: {}", unreachable.join(", "));
+    }
+    text.push('\n');
     text
 }
 

@@ -312,6 +312,20 @@ impl Bug {
     pub fn description(self) -> &'static str {
         self.info().description
     }
+
+    /// Why the rest of raft-core makes this bug unreachable, if it does
+    /// (the full argument is on the variant).
+    pub fn unreachable(self) -> Option<&'static str> {
+        match self {
+            Bug::CommitWithoutMin => Some(
+                "with the exact back-up of nextIndex, a term's first accepted AppendEntries \
+                 truncates the follower's stale suffix, so past the last new entry it only ever \
+                 holds the leader's own entries: committing them is what the min rule does a \
+                 message later",
+            ),
+            _ => None,
+        }
+    }
 }
 
 replica::planted_bugs!(Bug, "raft-core");

@@ -107,6 +107,11 @@ impl Bug {
     pub fn description(self) -> &'static str {
         self.info().description
     }
+
+    /// None of the adapter's bugs is unreachable.
+    pub fn unreachable(self) -> Option<&'static str> {
+        None
+    }
 }
 
 replica::planted_bugs!(Bug, "raft-rs adapter");

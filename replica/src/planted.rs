@@ -18,6 +18,12 @@ pub trait PlantedBug: Copy + Eq + fmt::Debug + 'static {
     fn name(self) -> &'static str;
     /// One line saying what rule the bug breaks.
     fn description(self) -> &'static str;
+    /// Why a correct design of the rest of the system makes this bug
+    /// unreachable, when it does: `raftstorm mutants` then expects it never
+    /// to be caught (and fails if it is, since the argument was wrong).
+    fn unreachable(self) -> Option<&'static str> {
+        None
+    }
     /// Its position in [`PlantedBug::ALL`] (override with `self as usize`
     /// for a fieldless enum listed in declaration order: `has` is on hot
     /// paths).
@@ -85,7 +91,7 @@ pub fn deserialize_bug<'de, B: PlantedBug, D: Deserializer<'de>>(
 
 /// Implements [`PlantedBug`], `Display`, `FromStr` and serde (by name) for
 /// a fieldless bug enum that has an inherent `ALL` array in declaration
-/// order and inherent `name` and `description`: every system's bug enum
+/// order and inherent `name`, `description` and `unreachable`: every system's bug enum
 /// needs the same delegations, written once here.
 #[macro_export]
 macro_rules! planted_bugs {
@@ -104,6 +110,10 @@ macro_rules! planted_bugs {
 
             fn index(self) -> usize {
                 self as usize
+            }
+
+            fn unreachable(self) -> Option<&'static str> {
+                <$bug>::unreachable(self)
             }
         }
 
