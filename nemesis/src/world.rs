@@ -891,3 +891,66 @@ fn fault_function(fault: &Fault) -> &'static str {
         Fault::HealAll => "heal-all",
     }
 }
+
+#[cfg(test)]
+mod thaw_order {
+    use super::*;
+    use crate::client::NoClients;
+    use replica::KvOp;
+
+    /// The kinds of node 0's events the thaw queued, in queue order.
+    fn thawed_order(seed: u64) -> Vec<&'static str> {
+        let config = WorldConfig::default();
+        let schedule = FaultSchedule::quiet(config.timeline.faults);
+        let mut world = World::<NoClients, raft_core::Node>::new(
+            config,
+            raft_core::BugSet::NONE,
+            schedule,
+            NoClients,
+            seed,
+        );
+        world.pause(0);
+        let request = |seq| Event::RequestArrives {
+            node: 0,
+            request: ClientRequest {
+                client: 1,
+                seq,
+                op: KvOp::Get { key: "k".into() },
+            },
+        };
+        let timer = Event::Timer { node: 0, timer: 0 };
+        world.nodes[0].inbox = vec![timer.clone(), request(1), timer, request(2)];
+        world.resume(0);
+        let mut order = Vec::new();
+        while let Some((_, event)) = world.queue.pop() {
+            match event {
+                Event::Timer { node: 0, .. } => order.push("timer"),
+                Event::RequestArrives { node: 0, .. } => order.push("message"),
+                _ => {}
+            }
+        }
+        order
+    }
+
+    #[test]
+    fn a_thaw_takes_its_backlog_in_arrival_order_or_messages_first_by_seed() {
+        let arrival = ["timer", "message", "timer", "message"];
+        let messages_first = ["message", "message", "timer", "timer"];
+        let orders: Vec<Vec<&str>> = (0..32).map(thawed_order).collect();
+        assert!(
+            orders
+                .iter()
+                .all(|o| o[..] == arrival || o[..] == messages_first),
+            "{orders:?}"
+        );
+        assert!(
+            orders.iter().any(|o| o[..] == arrival),
+            "arrival order is drawn"
+        );
+        assert!(
+            orders.iter().any(|o| o[..] == messages_first),
+            "messages first is drawn"
+        );
+        assert_eq!(thawed_order(7), thawed_order(7), "the seed decides");
+    }
+}
