@@ -180,3 +180,32 @@ pub fn check_availability(
         measured,
     }
 }
+
+/// The parameters the unit tests of this module share: the paper's timing
+/// (150–300 ms elections, 50 ms heartbeats, 5 ms latency) for a three-node
+/// cluster with one client, healed at `heal_ms`, clients stopping at
+/// `clients_stop_ms`, ending at `end_ms`.
+#[cfg(test)]
+pub(crate) fn test_params(heal_ms: u64, clients_stop_ms: u64, end_ms: u64) -> AvailabilityParams {
+    const MS: u64 = 1_000_000;
+    let timing = Timing {
+        cluster_size: 3,
+        election_timeout_min_ms: 150,
+        election_timeout_max_ms: 300,
+        heartbeat_ms: 50,
+        latency_max_us: 5_000,
+        max_batch: 64,
+        clients: 1,
+        attempt_timeout_ms: 250,
+        retry_backoff_ms: 25,
+        think_max_ms: 20,
+        op_timeout_ms: 1_000,
+    };
+    AvailabilityParams {
+        bounds: Bounds::derive(&timing),
+        heal_time_ns: heal_ms * MS,
+        clients_stop_ns: clients_stop_ms * MS,
+        end_ns: end_ms * MS,
+        clients: 1,
+    }
+}

@@ -147,32 +147,13 @@ fn final_reign(trace: &Trace) -> Option<(NodeId, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::availability::{check_availability, Bounds, Timing};
+    use crate::availability::check_availability;
     use histories::{Function, Op, OpType, Process, Role, TraceKind, Value};
 
     const MS: u64 = 1_000_000;
 
     fn params() -> AvailabilityParams {
-        let timing = Timing {
-            cluster_size: 3,
-            election_timeout_min_ms: 150,
-            election_timeout_max_ms: 300,
-            heartbeat_ms: 50,
-            latency_max_us: 5_000,
-            max_batch: 64,
-            clients: 1,
-            attempt_timeout_ms: 250,
-            retry_backoff_ms: 25,
-            think_max_ms: 20,
-            op_timeout_ms: 1_000,
-        };
-        AvailabilityParams {
-            bounds: Bounds::derive(&timing),
-            heal_time_ns: 1_000 * MS,
-            clients_stop_ns: 2_500 * MS,
-            end_ns: 3_000 * MS,
-            clients: 1,
-        }
+        crate::availability::test_params(1_000, 2_500, 3_000)
     }
 
     /// One client's operations: (invoke ms, took ms, completion).

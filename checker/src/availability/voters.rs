@@ -83,31 +83,11 @@ pub(super) fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::availability::{Bounds, Timing};
 
     const MS: u64 = 1_000_000;
 
     fn params() -> AvailabilityParams {
-        let timing = Timing {
-            cluster_size: 3,
-            election_timeout_min_ms: 150,
-            election_timeout_max_ms: 300,
-            heartbeat_ms: 50,
-            latency_max_us: 5_000,
-            max_batch: 64,
-            clients: 1,
-            attempt_timeout_ms: 250,
-            retry_backoff_ms: 25,
-            think_max_ms: 20,
-            op_timeout_ms: 1_000,
-        };
-        AvailabilityParams {
-            bounds: Bounds::derive(&timing),
-            heal_time_ns: 9_000 * MS,
-            clients_stop_ns: 9_000 * MS,
-            end_ns: 10_000 * MS,
-            clients: 1,
-        }
+        crate::availability::test_params(9_000, 9_000, 10_000)
     }
 
     /// n1 votes for n0 in term 1 at 1,000 ms and stands for term 2 at
