@@ -16,7 +16,7 @@
 //! - [`system`]: what a Raft must offer to be explored; [`raftcore`]: raft-core's;
 //! - [`scope`]: the bounds, [`budget`]: targeting them; [`action`]: the choices;
 //! - [`state`], [`slot`], [`network`], [`ghost`]: the state;
-//! - [`model`], [`step`]: the transitions; [`symmetry`]: the reduction (with a memo of renamed slots);
+//! - [`model`], [`step`]: the transitions (with a per-thread step buffer); [`symmetry`]: the reduction (with memos of renamed slots and messages);
 //! - [`properties`]: what is checked; [`run`]: running a checker;
 //! - [`trace`]: a path as a readable trace; [`report`]: the result.
 
@@ -34,6 +34,7 @@ mod relabel_cache;
 pub mod report;
 pub mod run;
 pub mod scope;
+mod scratch;
 pub mod slot;
 pub mod state;
 pub mod step;

@@ -8,7 +8,7 @@ use crate::network::Network;
 use crate::properties;
 use crate::scope::{NetworkKind, Scope};
 use crate::slot::Slot;
-use crate::state::{delivery_bit, Cluster};
+use crate::state::{delivery_bit, Cluster, Slots};
 use crate::step::Seen;
 use crate::system::Explorable;
 use histories::NodeId;
@@ -107,7 +107,7 @@ impl<R: Explorable> ExploreModel<R> {
     /// from an empty disk.
     pub fn initial(&self, seen: Option<&mut Seen>) -> Cluster<R> {
         let mut outs = Vec::new();
-        let mut slots = Vec::new();
+        let mut slots = Slots::new();
         for id in 0..self.scope.nodes {
             let (mut slot, out) = self.booted(id, R::Disk::default(), Vec::new());
             if let Some(budget) = self.scope.timeouts {

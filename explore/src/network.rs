@@ -35,6 +35,13 @@ pub struct InFlight<M> {
     pub copies: u8,
 }
 
+impl<M> InFlight<M> {
+    /// The envelope's cached hash.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
 /// Every message in flight.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Network<M> {
@@ -110,17 +117,20 @@ impl<M: Hash + Eq> Network<M> {
     }
 
     /// The same network with every envelope rewritten by `rename` (which
-    /// renames node ids), re-sorted.
-    pub fn relabeled(&self, rename: impl Fn(&Envelope<M>) -> Envelope<M>) -> Network<M> {
+    /// renames node ids and returns the new envelope and its hash),
+    /// re-sorted.
+    pub fn relabeled(
+        &self,
+        mut rename: impl FnMut(&InFlight<M>) -> (Arc<Envelope<M>>, u64),
+    ) -> Network<M> {
         let mut items: Vec<InFlight<M>> = self
             .items
             .iter()
             .map(|item| {
-                let envelope = rename(&item.envelope);
-                let hash = hash_of(&envelope);
+                let (envelope, hash) = rename(item);
                 InFlight {
                     hash,
-                    envelope: Arc::new(envelope),
+                    envelope,
                     copies: item.copies,
                 }
             })
@@ -204,10 +214,15 @@ mod tests {
         let mut network = Network::default();
         network.send(envelope(0, 1, "a"), false);
         network.send(envelope(1, 2, "b"), false);
-        let swapped = network.relabeled(|e| Envelope {
-            from: e.to,
-            to: e.from,
-            ..e.clone()
+        let swapped = network.relabeled(|item| {
+            let e = &item.envelope;
+            let swapped = Envelope {
+                from: e.to,
+                to: e.from,
+                ..Envelope::clone(e)
+            };
+            let hash = hash_of(&swapped);
+            (Arc::new(swapped), hash)
         });
         assert!(swapped.position(&envelope(1, 0, "a")).is_some());
         assert!(swapped.position(&envelope(2, 1, "b")).is_some());

@@ -11,14 +11,19 @@ use crate::ghost::Ghost;
 use crate::network::Network;
 use crate::slot::Slot;
 use crate::system::Explorable;
+use smallvec::SmallVec;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+/// The nodes of a state, by id: inline up to five (the scopes one can
+/// exhaust), so that copying a state allocates nothing for them.
+pub type Slots<R> = SmallVec<[Arc<Slot<R>>; 5]>;
+
 /// The whole cluster at one point of one interleaving.
 pub struct Cluster<R: Explorable> {
     /// The nodes, by id.
-    pub slots: Vec<Arc<Slot<R>>>,
+    pub slots: Slots<R>,
     /// Messages in flight.
     pub network: Network<R::Message>,
     /// History the properties read.

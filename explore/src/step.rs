@@ -13,6 +13,7 @@ use crate::model::ExploreModel;
 use crate::network::Envelope;
 use crate::properties::Safety;
 use crate::scope::NetworkKind;
+use crate::scratch;
 use crate::slot::{LogEntry, Slot, UNBUDGETED};
 use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
@@ -141,14 +142,15 @@ impl<R: Explorable> ExploreModel<R> {
         input: Input<R::Message>,
         seen: Option<&mut Seen>,
     ) {
-        let mut out = Actions::default();
-        let slot = Arc::make_mut(&mut state.slots[id as usize]);
-        let replica = slot
-            .replica
-            .as_mut()
-            .expect("only running nodes are stepped");
-        replica.step(&mut slot.disk, input, &mut out);
-        self.carry_out(state, id, &mut out, seen);
+        scratch::with_actions(|out| {
+            let slot = Arc::make_mut(&mut state.slots[id as usize]);
+            let replica = slot
+                .replica
+                .as_mut()
+                .expect("only running nodes are stepped");
+            replica.step(&mut slot.disk, input, out);
+            self.carry_out(state, id, out, seen);
+        });
     }
 
     /// Records, sends, replies and arms timers, in the world's order.

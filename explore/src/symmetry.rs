@@ -25,11 +25,11 @@
 
 use crate::hashing::hash_of;
 use crate::model::ExploreModel;
-use crate::network::Envelope;
 use crate::relabel_cache;
 use crate::state::{delivery_bit, Cluster};
 use crate::system::Explorable;
 use histories::NodeId;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 impl<R: Explorable> ExploreModel<R> {
@@ -40,7 +40,7 @@ impl<R: Explorable> ExploreModel<R> {
             return (state, None);
         }
         let signatures = signatures(&state);
-        let mut order: Vec<usize> = (0..state.slots.len()).collect();
+        let mut order: SmallVec<[usize; 8]> = (0..state.slots.len()).collect();
         order.sort_by_key(|&id| (signatures[id], id));
         if order.iter().enumerate().all(|(new, &old)| new == old) {
             return (state, None);
@@ -58,8 +58,8 @@ impl<R: Explorable> ExploreModel<R> {
 /// step moves a node past another — and forces a renaming — only when it
 /// overtakes it; the log's contents, the timers and the traffic only break
 /// ties.
-fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<Signature> {
-    let mut traffic = vec![(0u32, 0u32); state.slots.len()];
+fn signatures<R: Explorable>(state: &Cluster<R>) -> SmallVec<[Signature; 8]> {
+    let mut traffic = [(0u32, 0u32); 8];
     for item in state.network.items() {
         let copies = u32::from(item.copies);
         traffic[item.envelope.from as usize].0 += copies;
@@ -88,9 +88,7 @@ fn signatures<R: Explorable>(state: &Cluster<R>) -> Vec<Signature> {
             );
             let ties = hash_of(&(
                 vote,
-                &slot.log,
-                slot.armed,
-                slot.timeouts_left,
+                slot.invariant_hash(),
                 traffic[id],
                 requests_at(state.delivered, id),
             ));
@@ -115,11 +113,9 @@ pub fn relabeled<R: Explorable>(state: &Cluster<R>, rename: &[NodeId]) -> Cluste
     for (old, slot) in state.slots.iter().enumerate() {
         slots[rename[old] as usize] = relabel_cache::renamed(slot, rename);
     }
-    let network = state.network.relabeled(|envelope| Envelope {
-        from: rename[envelope.from as usize],
-        to: rename[envelope.to as usize],
-        message: R::relabel_message(&envelope.message, rename),
-    });
+    let network = state
+        .network
+        .relabeled(|item| relabel_cache::renamed_envelope::<R>(item, rename));
     let ghost = if state.ghost.leaders.iter().any(|&mask| mask != 0) {
         Arc::new(state.ghost.relabeled(rename))
     } else {
