@@ -102,6 +102,14 @@ pub struct Bounds {
     /// may stand one tick short of the timeout it was given).
     #[serde(default)]
     pub voter_wait_ns: u64,
+    /// Once every member of a clean majority recognises one leader, it
+    /// serves reads within this plus the commit of its term's first entry
+    /// ([`Bounds::commit_ns`]): one election timeout (a lease-based read
+    /// may wait out a lease) and one round (a ReadIndex read's
+    /// confirmation, §8): `ET + R`. Reports written before it existed read
+    /// it as 0, which [`Bounds::read_from_ns`] treats as "not derived".
+    #[serde(default)]
+    pub read_settle_ns: u64,
 }
 
 impl Bounds {
@@ -123,6 +131,23 @@ impl Bounds {
             read_ns: timing.op_timeout_ms * NS_PER_MS,
             known_ns: heartbeat + latency,
             voter_wait_ns: timing.election_timeout_min_ms * NS_PER_MS * 3 / 4,
+            read_settle_ns: election_timeout + round_ns,
+        }
+    }
+
+    /// When a clean majority that started at `start_ns`, and whose members
+    /// all recognised one leader at `leader_at_ns` while the longest of
+    /// their logs ended at `last_index`, must be serving reads: settled
+    /// after its leader's first commit, and never later than the election
+    /// bound.
+    pub fn read_from_ns(&self, start_ns: u64, leader_at_ns: Option<u64>, last_index: u64) -> u64 {
+        let election_end_ns = start_ns + self.election_ns;
+        match leader_at_ns {
+            Some(at) if self.read_settle_ns > 0 => {
+                let settled = at + self.commit_ns(last_index + 1) + self.read_settle_ns;
+                settled.min(election_end_ns)
+            }
+            _ => election_end_ns,
         }
     }
 

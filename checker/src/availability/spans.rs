@@ -8,10 +8,12 @@
 //!    [`Bounds::commit_ns`] of the append, while that leader keeps office
 //!    and the majority lasts (§5.3: an entry is committed once a majority
 //!    stores it, and the majority is right there);
-//! 3. serve at least one read (a `read_served` by a member after the
-//!    election bound), when some `get` was invoked after the election
-//!    bound with its whole lifetime ([`Bounds::read_ns`]) inside the
-//!    majority (§8).
+//! 3. serve at least one read (a `read_served` by a member) once its
+//!    leader has settled ([`Bounds::read_from_ns`]: the leader's first
+//!    commit and [`Bounds::read_settle_ns`] after every member recognised
+//!    it, and never later than the election bound), when some `get` was
+//!    invoked after that with its whole lifetime ([`Bounds::read_ns`])
+//!    inside the majority (§8).
 
 use super::cluster::ClusterView;
 use super::{
@@ -33,8 +35,11 @@ struct Judging<'a> {
     span: MajoritySpan,
     params: &'a AvailabilityParams,
     leader_at_ns: Option<u64>,
+    /// The longest member log when the leader was recognised.
+    last_index_at_leader: u64,
     obligations: Vec<Obligation>,
-    read_served: bool,
+    /// When a member last served a read.
+    last_read_ns: Option<u64>,
     slowest_commit_permille: u64,
     /// Entries it failed to commit in time.
     uncommitted: usize,
@@ -51,8 +56,9 @@ impl<'a> Judging<'a> {
             span,
             params,
             leader_at_ns: None,
+            last_index_at_leader: 0,
             obligations: Vec::new(),
-            read_served: false,
+            last_read_ns: None,
             slowest_commit_permille: 0,
             uncommitted: 0,
             problems: Vec::new(),
@@ -124,9 +130,7 @@ impl<'a> Judging<'a> {
                     o.leader != node || (now.role == Role::Leader && now.term == o.term)
                 });
             }
-            TraceKind::ReadServed { .. } if time_ns >= self.election_end_ns() => {
-                self.read_served = true;
-            }
+            TraceKind::ReadServed { .. } => self.last_read_ns = Some(time_ns),
             _ => {}
         }
     }
@@ -139,6 +143,11 @@ impl<'a> Judging<'a> {
             && view.recognised_leader(self.span.members).is_some()
         {
             self.leader_at_ns = Some(time_ns);
+            self.last_index_at_leader = members_of(self.span.members)
+                .into_iter()
+                .map(|member| view.node(member).last_index)
+                .max()
+                .unwrap_or(0);
         }
     }
 
@@ -155,6 +164,9 @@ impl<'a> Judging<'a> {
             Some(at) => {
                 measured.slowest_election_ns = measured.slowest_election_ns.max(at - span.start_ns)
             }
+            // A majority shorter than the election bound owes no election,
+            // only what a leader it has owes: commits and reads.
+            None if span.end_ns - span.start_ns <= self.params.bounds.election_ns => {}
             None => self.problems.insert(
                 0,
                 AvailabilityProblem::NoLeaderInMajority {
@@ -164,13 +176,16 @@ impl<'a> Judging<'a> {
                 },
             ),
         }
-        let from_ns = self.election_end_ns();
-        let read_ns = self.params.bounds.read_ns;
+        let bounds = self.params.bounds;
+        let from_ns =
+            bounds.read_from_ns(span.start_ns, self.leader_at_ns, self.last_index_at_leader);
+        let read_ns = bounds.read_ns;
         let asked = gets
             .iter()
             .filter(|&&at| at >= from_ns && at + read_ns <= span.end_ns)
             .count();
-        if asked > 0 && !self.read_served {
+        let served = self.last_read_ns.is_some_and(|at| at >= from_ns);
+        if asked > 0 && !served {
             self.problems.push(AvailabilityProblem::NoReadInMajority {
                 members,
                 from_ns,
@@ -195,11 +210,7 @@ pub(super) fn judge(
         .filter(|op| op.is_get)
         .map(|op| op.invoke_ns)
         .collect();
-    let mut judged = spans
-        .iter()
-        .filter(|span| span.members != 0)
-        .filter(|span| span.end_ns - span.start_ns > params.bounds.election_ns)
-        .peekable();
+    let mut judged = spans.iter().filter(|span| span.members != 0).peekable();
     let mut current: Option<Judging> = None;
     let mut problems = Vec::new();
     let mut view = ClusterView::default();
@@ -318,6 +329,64 @@ mod tests {
                 })
                 .collect();
             assert_eq!(kinds, expected, "{span:?} {elected:?} {committed:?}");
+        }
+    }
+
+    fn kinds(problems: &[AvailabilityProblem]) -> Vec<String> {
+        problems
+            .iter()
+            .map(|p| {
+                serde_json::to_value(p).unwrap()["problem"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_are_owed_once_the_leader_has_settled() {
+        // A majority of 2.2 s, shorter than the election bound (2,220 ms),
+        // whose leader n0 is recognised at 500 ms with an empty log: it owes
+        // reads from 500 + commit_ns(1) (240) + ET + R (360) = 1,100 ms.
+        let span = MajoritySpan {
+            start_ns: 0,
+            end_ns: 2_200 * MS,
+            members: 0b011,
+        };
+        let get = |invoke_ms: u64| Timed {
+            invoke_index: 0,
+            invoke_ns: invoke_ms * MS,
+            complete_ns: None,
+            info: true,
+            is_get: true,
+        };
+        let no_read: &[&str] = &["no-read-in-majority"];
+        // (elected, read served at, get invoked at, problems expected)
+        type Case<'a> = (Option<u64>, Option<u64>, u64, &'a [&'a str]);
+        let cases: [Case; 5] = [
+            (Some(500), None, 1_150, no_read),
+            (Some(500), Some(1_300), 1_150, &[]),
+            (Some(500), Some(900), 1_150, no_read),
+            (Some(500), None, 1_050, &[]),
+            (None, None, 1_150, &[]),
+        ];
+        for (elected, served, invoked, expected) in cases {
+            let mut trace = trace(elected, elected.map(|_| 700));
+            if let Some(at) = served {
+                let read = TraceKind::ReadServed { client: 1, seq: 1 };
+                trace.record(at * MS, 0, read);
+            }
+            trace.events.sort_by_key(|event| event.time_ns);
+            let problems = judge(
+                &trace,
+                &[get(invoked)],
+                &[span],
+                &params(),
+                &mut Measured::default(),
+            );
+            let found = kinds(&problems);
+            assert_eq!(found, expected, "{elected:?} {served:?} {invoked}");
         }
     }
 }
