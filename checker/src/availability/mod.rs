@@ -209,3 +209,17 @@ pub(crate) fn test_params(heal_ms: u64, clients_stop_ms: u64, end_ms: u64) -> Av
         clients: 1,
     }
 }
+
+/// The `problem` tag of each problem, in order: what tests compare.
+#[cfg(test)]
+pub(crate) fn problem_kinds(problems: &[AvailabilityProblem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            serde_json::to_value(p).unwrap()["problem"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}

@@ -202,16 +202,7 @@ mod tests {
         ];
         for (ops, expected) in cases {
             let report = check_availability(&trace, &history(&ops), &[], &params());
-            let kinds: Vec<String> = report
-                .problems
-                .iter()
-                .map(|p| {
-                    serde_json::to_value(p).unwrap()["problem"]
-                        .as_str()
-                        .unwrap()
-                        .to_string()
-                })
-                .collect();
+            let kinds = crate::availability::problem_kinds(&report.problems);
             assert_eq!(kinds, expected, "{ops:?}");
         }
     }

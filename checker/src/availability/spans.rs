@@ -253,6 +253,7 @@ pub(super) fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::availability::problem_kinds;
     use histories::EntryId;
 
     const MS: u64 = 1_000_000;
@@ -319,29 +320,9 @@ mod tests {
                 &params(),
                 &mut measured,
             );
-            let kinds: Vec<String> = problems
-                .iter()
-                .map(|p| {
-                    serde_json::to_value(p).unwrap()["problem"]
-                        .as_str()
-                        .unwrap()
-                        .to_string()
-                })
-                .collect();
+            let kinds = problem_kinds(&problems);
             assert_eq!(kinds, expected, "{span:?} {elected:?} {committed:?}");
         }
-    }
-
-    fn kinds(problems: &[AvailabilityProblem]) -> Vec<String> {
-        problems
-            .iter()
-            .map(|p| {
-                serde_json::to_value(p).unwrap()["problem"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
     }
 
     #[test]
@@ -385,7 +366,7 @@ mod tests {
                 &params(),
                 &mut Measured::default(),
             );
-            let found = kinds(&problems);
+            let found = problem_kinds(&problems);
             assert_eq!(found, expected, "{elected:?} {served:?} {invoked}");
         }
     }
