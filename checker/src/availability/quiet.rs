@@ -14,7 +14,9 @@
 //! - the operations invoked (until clients stop or the workload runs out)
 //!   that completed must be at least half of what the client slots allow,
 //!   one operation per [`Bounds::quiet_cycle_ns`] each, less one for the
-//!   operation that straddles each end.
+//!   operation that straddles each end; a slot still waiting then for an
+//!   operation it invoked during the faults is owed cycles only from that
+//!   operation's end.
 
 use super::cluster::ClusterView;
 use super::MAX_OPS_LISTED;
@@ -71,6 +73,13 @@ pub(super) fn judge(
 
 /// The throughput rule: `None` when it holds (or the stretch is too short
 /// to judge).
+///
+/// A slot still busy at `from_ns` with an operation invoked during the
+/// faults owes nothing until that operation ends: its request may have
+/// gone to a node that crashed, and the client waits out an attempt
+/// timeout before it retries, however healthy the cluster has become. So
+/// each slot is owed cycles only from the later of `from_ns` and the end
+/// of the operation it had in flight then (a client has at most one).
 fn throughput(
     ops: &[Timed],
     from_ns: u64,
@@ -78,14 +87,23 @@ fn throughput(
 ) -> Option<AvailabilityProblem> {
     let last_invoke_ns = ops.iter().map(|op| op.invoke_ns).max()?;
     let to_ns = params.clients_stop_ns.min(last_invoke_ns);
-    let cycles = to_ns.checked_sub(from_ns)? / params.bounds.quiet_cycle_ns;
-    let minimum = u64::from(params.clients) * cycles.saturating_sub(1) / 2;
+    let cycle_ns = params.bounds.quiet_cycle_ns;
+    let owed = |free_ns: u64| (to_ns.saturating_sub(free_ns) / cycle_ns).saturating_sub(1);
+    let busy_until: Vec<u64> = ops
+        .iter()
+        .filter(|op| op.invoke_ns < from_ns && op.complete_ns.is_none_or(|done| done > from_ns))
+        .map(|op| op.complete_ns.unwrap_or(to_ns))
+        .collect();
+    let free_slots = u64::from(params.clients).saturating_sub(busy_until.len() as u64);
+    let owed_cycles =
+        free_slots * owed(from_ns) + busy_until.iter().map(|&ns| owed(ns)).sum::<u64>();
+    let minimum = owed_cycles / 2;
     let completed = ops
         .iter()
         .filter(|op| (from_ns..to_ns).contains(&op.invoke_ns))
         .filter(|op| op.complete_ns.is_some() && !op.info)
         .count() as u64;
-    (completed < minimum).then_some(AvailabilityProblem::ThroughputCollapsed {
+    (from_ns < to_ns && completed < minimum).then_some(AvailabilityProblem::ThroughputCollapsed {
         from_ns,
         to_ns,
         completed,
@@ -197,6 +215,21 @@ mod tests {
             (vec![(1_020, 300, OpType::Ok)], vec![]),
             (
                 vec![(1_100, 30, OpType::Ok), (2_490, 5, OpType::Ok)],
+                vec!["throughput-collapsed"],
+            ),
+            // A slot busy until 2 s with an operation from the faults owes
+            // throughput only from then on...
+            (
+                vec![
+                    (900, 1_100, OpType::Info),
+                    (2_010, 5, OpType::Ok),
+                    (2_490, 5, OpType::Ok),
+                ],
+                vec![],
+            ),
+            // ... and a slot that came free soon after the heal owes it all.
+            (
+                vec![(900, 200, OpType::Ok), (2_490, 5, OpType::Ok)],
                 vec!["throughput-collapsed"],
             ),
         ];
