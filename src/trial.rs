@@ -29,7 +29,10 @@ pub struct CheckerConfig {
     /// Memo entries a key's linearizability search may record before the
     /// verdict becomes unknown. Deterministic, unlike a time limit.
     pub max_states: u64,
-    /// How long after the heal a leader must exist.
+    /// How long after the heal a leader must exist, at least: a trial whose
+    /// timing implies a longer election (the availability check's bound,
+    /// [`checker::availability::Bounds::election_ns`]) gets that one, so
+    /// slower timeouts never turn a correct election into a violation.
     pub election_bound_ms: u64,
     /// Operations invoked this long after the heal must not end in `info`.
     pub settle_ms: u64,
@@ -139,14 +142,20 @@ impl TrialSpec {
         BuiltIn.run(self)
     }
 
-    /// The liveness bounds of this trial's timeline.
+    /// The liveness bounds of this trial's timeline. The post-heal election
+    /// bound is the configured one or the election bound the trial's timing
+    /// implies, whichever is longer: the same cluster state (every node up
+    /// and connected) gets the same allowance after the heal as a clean
+    /// majority gets during the faults (§5.2: elections take rounds of
+    /// election timeouts, and swarm mode draws timeouts up to 600 ms).
     pub fn liveness_params(&self) -> LivenessParams {
         const NS_PER_MS: u64 = 1_000_000;
         let timeline = self.config.world.timeline;
         let checker = self.config.checker;
+        let derived_election_ns = self.availability_params().bounds.election_ns;
         LivenessParams {
             heal_time_ns: timeline.faults.heal_at_ms * NS_PER_MS,
-            election_bound_ns: checker.election_bound_ms * NS_PER_MS,
+            election_bound_ns: (checker.election_bound_ms * NS_PER_MS).max(derived_election_ns),
             completion_deadline_ns: timeline.end_ms * NS_PER_MS,
             settle_ns: checker.settle_ms * NS_PER_MS,
         }
